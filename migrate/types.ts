@@ -1,0 +1,92 @@
+/**
+ * The public contract of the migration engine: options in, reports out.
+ * `infra/`, the CLI, the benchmark and the acceptance tests all depend on
+ * these shapes, so change them only additively.
+ */
+
+/** How the target schema comes to exist. */
+export type SchemaMode =
+  /** Translate the SQLite schema into PostgreSQL DDL (the default). */
+  | "translate"
+  /** Tables already exist (created by e.g. `alembic upgrade head`); load into them. */
+  | "existing";
+
+/** Options that change how values and schema are mapped. They feed the Pulumi diff. */
+export interface MappingOptions {
+  /** Target schema. Default `public`. */
+  schema?: string;
+  /** Per-column type overrides: `{ "agents.config": "text" }`. */
+  typeOverrides?: Record<string, string>;
+  /** IANA zone in which naive SQLite datetimes are read. Default `UTC`. */
+  sourceTimezone?: string;
+  /** Fold identifiers to lower case instead of preserving them exactly. Default false. */
+  foldIdentifiers?: boolean;
+  /** Orphan FK rows: refuse (default) or add the FK as NOT VALID. */
+  orphanForeignKeys?: "refuse" | "not-valid";
+  /** How the target schema is created. Default `translate`. */
+  schemaMode?: SchemaMode;
+  /** Tables never copied in `existing` mode because the schema command writes them. Default `["alembic_version"]`. */
+  skipTables?: string[];
+}
+
+export interface ConnectionOptions {
+  /** `postgresql://user[:password]@host:port/db?sslmode=…`. The password may also come from `password` or PGPASSWORD. */
+  to: string;
+  /** Overrides any password in `to`. Never printed. */
+  password?: string;
+}
+
+export interface MigrateOptions extends MappingOptions, ConnectionOptions {
+  /** Path of the SQLite file. Opened read-only. */
+  from: string;
+  /** Replace existing tables in the target schema. Default false: a non-empty schema is refused. */
+  replace?: boolean;
+  /** Verify value by value after loading. Default true. */
+  verify?: boolean;
+  /** Tables loaded in parallel. Default 2. */
+  jobs?: number;
+  /** Progress events (per table). */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Human-readable log lines (never contain secrets). */
+  log?: (line: string) => void;
+}
+
+export type ProgressEvent =
+  | { kind: "table-start"; table: string; totalRows: number }
+  | { kind: "table-progress"; table: string; rows: number; totalRows: number }
+  | { kind: "table-done"; table: string; rows: number; ms: number }
+  | { kind: "phase"; phase: "plan" | "schema" | "load" | "constraints" | "verify" | "commit"; ms?: number };
+
+export interface TableReport {
+  /** SQLite table name. */
+  source: string;
+  /** PostgreSQL table name (after folding/shortening). */
+  target: string;
+  rows: number;
+  loadMs: number;
+  verifyMs?: number;
+  warnings: string[];
+}
+
+export interface MigrationReport {
+  schema: string;
+  tables: TableReport[];
+  timings: { planMs: number; schemaMs: number; loadMs: number; constraintsMs: number; verifyMs: number; totalMs: number };
+  warnings: string[];
+  /** True only when value-by-value verification ran and found no difference. */
+  verified: boolean;
+}
+
+export interface VerifyMismatch {
+  table: string;
+  column?: string;
+  /** Row key, e.g. `id=42`. */
+  key?: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  equal: boolean;
+  tables: { source: string; target: string; rows: number; equal: boolean }[];
+  mismatches: VerifyMismatch[];
+}
