@@ -1,0 +1,1 @@
+"""AgentGrid: a small FastAPI + SQLAlchemy 2 + Alembic app used as the acceptance client."""
