@@ -22,7 +22,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -100,6 +100,41 @@ describe("acceptance: the AgentGrid app (SQLAlchemy 2, Alembic, FastAPI) moves f
     const all = sqliteRecording.map((e) => e.body).join("\n");
     for (const needle of ["9223372036854775807", "9007199254740993", "数据分析助手", "\\\\N", '"icon":null', '"icon":""', '"config":null', "+00:00"]) {
       assert.ok(all.includes(needle), `baseline lacks ${needle}`);
+    }
+  });
+
+  it("existing mode reports every misfit together and writes no row", async () => {
+    // A copy of the seeded file with four problems the Alembic schema cannot take.
+    const bad = join(work, "misfits.db");
+    copyFileSync(sqlitePath, bad);
+    const lite = new Database(bad);
+    try {
+      lite.exec(`ALTER TABLE agents ADD COLUMN legacy_score INTEGER; UPDATE agents SET legacy_score = 7`); // no such column in PostgreSQL
+      lite.prepare(`UPDATE agents SET name = ? WHERE id = (SELECT min(id) FROM agents)`).run("n".repeat(201)); // varchar(200)
+      lite.exec(`UPDATE agent_runs SET status = 'CANCELLED' WHERE id = (SELECT min(id) FROM agent_runs)`); // not a run_status label
+      lite.exec(`UPDATE audit_events SET agent_id = 'not-a-uuid' WHERE id = 3`); // uuid
+    } finally {
+      lite.close();
+    }
+    const target = await provisionTarget(server, "agentgrid_misfits");
+    const r = runCli(
+      ["migrate", "--from", bad, "--to", target.owner.url, "--schema-mode", "existing", "--schema-command", `${python} -m alembic upgrade head`],
+      { PGPASSWORD: "", DATABASE_URL: "" },
+      join(REPO, "test", "acceptance", "agentgrid-app"),
+    );
+    assert.notEqual(r.status, 0, `migrate accepted misfits:\n${r.output.slice(-3000)}`);
+    for (const [what, re] of [
+      ["extra column agents.legacy_score", /legacy_score/],
+      ["too long agents.name", /agents[^\n]*name|name[^\n]*agents/],
+      ["unknown enum label in agent_runs.status", /CANCELLED/],
+      ["bad uuid in audit_events.agent_id", /not-a-uuid/],
+    ] as const) {
+      assert.match(r.output, re, `the refusal does not mention the ${what}:\n${r.output.slice(-3000)}`);
+    }
+    assert.ok(!r.output.includes(target.owner.password), "the CLI output contains the password");
+    for (const t of TABLES.filter((x) => x !== "alembic_version")) {
+      const [{ n }] = await server.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${t}"`, [], target.database);
+      assert.equal(n, "0", `rows were written to ${t} before the refusal`);
     }
   });
 
