@@ -6,6 +6,8 @@
  * - any single process's own high-water mark (VmHWM), which catches spikes
  *   between samples;
  * - GNU time's %M (the largest ru_maxrss in the tree) when /usr/bin/time exists.
+ * GNU time also gives the tree's CPU seconds, which help read wall times
+ * taken on a busy machine.
  * Servers the contender talks to (PostgreSQL) are not its children and are
  * not counted.
  */
@@ -24,6 +26,8 @@ export interface MeasureOptions {
 export interface Measurement {
   wallMs: number;
   peakRssKb: number;
+  /** User + system CPU seconds of the contender's process tree (GNU time), when known. Not the server's. */
+  cpuS?: number;
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -88,7 +92,7 @@ export async function measure(command: string, args: string[], options: MeasureO
   const timeFile = join(dir, "maxrss");
   let argv = [command, ...args];
   if (options.nice !== undefined) argv = ["nice", "-n", String(options.nice), ...argv];
-  if (useTime) argv = [GNU_TIME, "-f", "%M", "-o", timeFile, ...argv];
+  if (useTime) argv = [GNU_TIME, "-f", "%M %U %S", "-o", timeFile, ...argv];
 
   const started = process.hrtime.bigint();
   const child = spawn(argv[0] as string, argv.slice(1), { env: options.env ?? process.env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
@@ -128,11 +132,14 @@ export async function measure(command: string, args: string[], options: MeasureO
   clearInterval(timer);
 
   let timeKb = 0;
+  let cpuS: number | undefined;
   if (useTime) {
     try {
-      // GNU time prints "Command exited with non-zero status N" before %M on failure.
+      // GNU time prints "Command exited with non-zero status N" before its line on failure.
       const lines = readFileSync(timeFile, "utf8").trim().split("\n");
-      timeKb = Number(lines[lines.length - 1]) || 0;
+      const [kb, user, sys] = (lines[lines.length - 1] ?? "").split(" ").map(Number);
+      timeKb = kb || 0;
+      if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuS = user + sys;
     } catch {
       // no file: the command never started
     }
@@ -141,6 +148,7 @@ export async function measure(command: string, args: string[], options: MeasureO
   return {
     wallMs,
     peakRssKb: Math.max(peakSum, peakSingle, timeKb),
+    cpuS,
     exitCode,
     stdout: Buffer.concat(stdout).toString("utf8"),
     stderr: Buffer.concat(stderr).toString("utf8"),

@@ -137,7 +137,7 @@ async function benchSize(pg: TestServer, rows: number, runs: number, only: Conte
       if (m.exitCode !== 0) {
         c.failed = failure(m, pg.password);
       } else {
-        c.runs.push({ wallMs: m.wallMs, peakRssKb: m.peakRssKb, timings: "timings" in m ? m.timings : undefined });
+        c.runs.push({ wallMs: m.wallMs, peakRssKb: m.peakRssKb, cpuS: m.cpuS, timings: "timings" in m ? m.timings : undefined });
         console.log(`  run ${run}/${runs} ${c.label}: ${(m.wallMs / 1000).toFixed(2)} s, ${(m.peakRssKb / 1024).toFixed(0)} MB`);
         if (run === 1) {
           const fp = await fingerprint(target, TABLES).catch((err: unknown) => {

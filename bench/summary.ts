@@ -15,6 +15,7 @@ export const CONTENDER_LABELS: Record<ContenderId, string> = {
 export interface RunFigures {
   wallMs: number;
   peakRssKb: number;
+  cpuS?: number;
   timings?: OursTimings;
 }
 
@@ -28,6 +29,8 @@ export interface ContenderResult {
   runs: RunFigures[];
   medianWallMs?: number;
   medianPeakRssMb?: number;
+  /** Median client-side CPU seconds (the contender's processes, not the server). */
+  medianCpuS?: number;
 }
 
 export interface Ratios {
@@ -76,6 +79,7 @@ export function finish(c: ContenderResult): ContenderResult {
     ...c,
     medianWallMs: median(c.runs.map((r) => r.wallMs)),
     medianPeakRssMb: median(c.runs.map((r) => r.peakRssKb)) / 1024,
+    medianCpuS: c.runs.every((r) => r.cpuS !== undefined) ? median(c.runs.map((r) => r.cpuS as number)) : undefined,
   };
 }
 
@@ -124,14 +128,15 @@ export function formatSize(r: SizeResult): string {
     `AgentGrid-like SQLite, ${r.rows.toLocaleString("en-US")} rows in agent_runs (+${(t.users ?? 0).toLocaleString("en-US")} users, ` +
       `${(t.agents ?? 0).toLocaleString("en-US")} agents), ${r.sqliteMb.toFixed(0)} MB; median of runs`,
   );
-  lines.push(`${pad("contender", 30)}${lpad("wall s", 9)}${lpad("peak RSS MB", 13)}   runs (wall s)`);
+  lines.push(`${pad("contender", 30)}${lpad("wall s", 9)}${lpad("peak RSS MB", 13)}${lpad("client CPU s", 14)}   runs (wall s)`);
   for (const c of r.contenders) {
     if (c.skipped || c.failed) {
       lines.push(`${pad(c.label, 30)}  ${c.skipped ?? `FAILED: ${c.failed}`}`);
       continue;
     }
     lines.push(
-      `${pad(c.label, 30)}${lpad(secs(c.medianWallMs ?? 0), 9)}${lpad((c.medianPeakRssMb ?? 0).toFixed(0), 13)}   ` +
+      `${pad(c.label, 30)}${lpad(secs(c.medianWallMs ?? 0), 9)}${lpad((c.medianPeakRssMb ?? 0).toFixed(0), 13)}` +
+        `${lpad(c.medianCpuS === undefined ? "n/a" : c.medianCpuS.toFixed(2), 14)}   ` +
         c.runs.map((x) => secs(x.wallMs)).join(" "),
     );
     const phases = c.runs.map((x) => x.timings).filter((x): x is OursTimings => x !== undefined);
