@@ -37,6 +37,13 @@ export interface SwapOptions {
   add: string[];
   /** Live tables that no longer exist in the source: dropped. */
   drop: string[];
+  /**
+   * Where the foreign keys of the moved tables come from: `stage` (default)
+   * = the staged tables' own, as the engine planned them; `live` = those the
+   * replaced live tables had (when the staged tables were created without
+   * foreign keys, e.g. `CREATE TABLE … (LIKE …)` in `existing` schema mode).
+   */
+  foreignKeysFrom?: "stage" | "live";
   /** Longest wait for the table locks before giving up (nothing changes then). Default 10 s. */
   lockTimeoutMs?: number;
   log?: (line: string) => void;
@@ -222,7 +229,7 @@ async function swapWithEmptySearchPath(
   }
   const movingSet = new Set(moving);
   const keepFromStage = stagedFks
-    .filter((fk) => movingSet.has(fk.table))
+    .filter((fk) => movingSet.has(fk.table) && o.foreignKeysFrom !== "live")
     .map((fk) => ({ ...fk, schema: o.schema, definition: reschema(fk.definition, o.stageSchema, o.schema) }));
 
   const start = process.hrtime.bigint();
@@ -246,6 +253,9 @@ async function swapWithEmptySearchPath(
     const goneOids = [...oldOids.values()];
     // Foreign keys of tables that stay, pointing at tables that are swapped.
     const incoming = await foreignKeysOf(client, `c.confrelid = ANY($1::oid[]) AND NOT (c.conrelid = ANY($1::oid[]))`, [goneOids]);
+    // Their own foreign keys (self-references included) vanish with them; keep them when asked to.
+    const replacedOids = o.replace.map((t) => oldOids.get(t)!);
+    const outgoing = o.foreignKeysFrom === "live" ? await foreignKeysOf(client, `c.conrelid = ANY($1::oid[])`, [replacedOids]) : [];
     views = await dependentViews(client, goneOids);
     const oldAcl = new Map<string, AclEntry[]>();
     const oldSeqAcl = new Map<string, Map<string, AclEntry[]>>();
@@ -279,7 +289,7 @@ async function swapWithEmptySearchPath(
         await applyAcl(client, "SEQUENCE", s.qual, s.oid, acl);
       }
     }
-    for (const fk of [...incoming, ...keepFromStage]) {
+    for (const fk of [...incoming, ...outgoing, ...keepFromStage]) {
       await client.query(`ALTER TABLE ${qualified(fk.schema, fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition.replace(/\s+NOT VALID$/, "")} NOT VALID`);
       toAdd.push(fk);
     }

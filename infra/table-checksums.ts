@@ -1,0 +1,119 @@
+/**
+ * Per-table content checksums, on both sides of a migration.
+ *
+ * They are change detectors, each compared only with itself over time:
+ * - the SQLite side decides which tables a re-sync must reload;
+ * - the PostgreSQL side is the divergence guard: a table whose checksum
+ *   differs from the one recorded at the last sync has been written to since.
+ *
+ * Both are order-independent (a sum of per-row hashes in two 64-bit lanes,
+ * plus the row count), so neither side sorts: the SQLite side streams rows,
+ * the PostgreSQL side is one aggregate per table.
+ */
+import { createHash } from "node:crypto";
+import type { ClientBase } from "pg";
+import { qualified, quoteSqliteIdent } from "../migrate/quote";
+
+export interface TableChecksum {
+  rows: number;
+  /** `<rows>:<32 hex>`. */
+  checksum: string;
+}
+
+export interface SqliteChecksums {
+  /** Hash of the SQLite schema (every `sqlite_schema` row): any DDL change changes it. */
+  schemaChecksum: string;
+  /** Keyed by SQLite table name. */
+  tables: Record<string, TableChecksum>;
+}
+
+const MASK = (1n << 64n) - 1n;
+
+function finish(rows: number, a: bigint, b: bigint): TableChecksum {
+  const digest = createHash("sha256").update(`${rows}:${a.toString(16)}:${b.toString(16)}`).digest("hex").slice(0, 32);
+  return { rows, checksum: `${rows}:${digest}` };
+}
+
+/** One value, tagged by storage class, so 1, 1.0, '1' and x'31' all differ. */
+function feed(h: ReturnType<typeof createHash>, v: unknown): void {
+  if (v === null || v === undefined) h.update("n;");
+  else if (typeof v === "bigint") h.update(`i${v};`);
+  else if (typeof v === "number") { const b = Buffer.alloc(8); b.writeDoubleBE(v); h.update(`r${b.toString("hex")};`); }
+  else if (typeof v === "string") { h.update(`s${Buffer.byteLength(v)}:`); h.update(v); }
+  else if (Buffer.isBuffer(v)) { h.update(`b${v.length}:`); h.update(v); }
+  else throw new Error(`unexpected SQLite value of type ${typeof v}`);
+}
+
+/**
+ * Checksums of every table of a SQLite file (`sqlite_*` internals excluded),
+ * read in one read transaction, i.e. from one consistent snapshot.
+ */
+export function sqliteChecksums(sqlitePath: string, only?: readonly string[]): SqliteChecksums {
+  // Required here rather than imported: the native module loads only when used.
+  const Database = require("better-sqlite3") as typeof import("better-sqlite3");
+  const db = new Database(sqlitePath, { readonly: true, fileMustExist: true });
+  try {
+    db.defaultSafeIntegers(true);
+    db.exec("BEGIN");
+    try {
+      const schemaRows = db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name`).raw().all() as unknown[][];
+      const sh = createHash("sha256");
+      for (const row of schemaRows) for (const v of row) feed(sh, v);
+      const names = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).pluck().all() as string[])
+        .filter((n) => !only || only.includes(n));
+      const tables: Record<string, TableChecksum> = {};
+      for (const name of names) {
+        let rows = 0;
+        let a = 0n;
+        let b = 0n;
+        for (const row of db.prepare(`SELECT * FROM ${quoteSqliteIdent(name)}`).raw().iterate() as IterableIterator<unknown[]>) {
+          const h = createHash("sha256");
+          for (const v of row) feed(h, v);
+          const d = h.digest();
+          a = (a + d.readBigUInt64BE(0)) & MASK;
+          b = (b + d.readBigUInt64BE(8)) & MASK;
+          rows++;
+        }
+        tables[name] = finish(rows, a, b);
+      }
+      return { schemaChecksum: `sha256:${sh.digest("hex")}`, tables };
+    } finally {
+      db.exec("COMMIT");
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Checksums of PostgreSQL tables, one aggregate each, computed from the text
+ * form of each row under fixed output settings (UTC, ISO dates, hex bytea,
+ * shortest exact floats) so they do not depend on the session.
+ * All tables are read in one REPEATABLE READ snapshot.
+ */
+export async function pgChecksums(client: ClientBase, schema: string, tables: readonly string[]): Promise<Record<string, TableChecksum>> {
+  const out: Record<string, TableChecksum> = {};
+  await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  try {
+    for (const [k, v] of [["TimeZone", "UTC"], ["DateStyle", "ISO, YMD"], ["IntervalStyle", "postgres"], ["bytea_output", "hex"], ["extra_float_digits", "1"]]) {
+      await client.query(`SELECT set_config($1, $2, true)`, [k, v]);
+    }
+    for (const t of tables) {
+      const { rows } = await client.query<{ n: string; a: string; b: string }>(
+        `SELECT count(*)::text AS n,
+                coalesce(sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric), 0)::text AS a,
+                coalesce(sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric), 0)::text AS b
+           FROM (SELECT md5(r::text) AS h FROM ${qualified(schema, t)} AS r) q`,
+      );
+      const r = rows[0]!;
+      // Signed sums as exact numerics, reduced to the same 64-bit lanes.
+      const lane = (s: string) => ((BigInt(s) % (1n << 64n)) + (1n << 64n)) & MASK;
+      out[t] = finish(Number(r.n), lane(r.a), lane(r.b));
+    }
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  }
+  return out;
+}
