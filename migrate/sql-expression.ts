@@ -1,0 +1,1464 @@
+/**
+ * Translates SQLite SQL expressions (DEFAULTs, CHECKs, partial-index WHERE
+ * clauses, index expressions, generated columns) and view SELECTs into
+ * PostgreSQL 16 SQL, or refuses with a reason. Pure: no I/O, no driver.
+ *
+ * The rule is "same meaning or refuse". SQLite and PostgreSQL differ in ways
+ * that do not show up as syntax errors, and each is handled explicitly:
+ * - operator precedence (`||` binds tighter than `*` in SQLite, looser in
+ *   PostgreSQL; `<` binds tighter than `=` in SQLite): every nested operator
+ *   is parenthesized in the output.
+ *   https://www.sqlite.org/lang_expr.html#operators_and_parse_affecting_attributes
+ * - `LIKE` is case-insensitive for ASCII and has no default escape character
+ *   in SQLite: `ILIKE … ESCAPE ''`, and only for ASCII literal patterns.
+ * - `a IS b` is null-safe equality: `IS NOT DISTINCT FROM`.
+ * - integer division truncates in SQLite depending on the values stored at
+ *   run time; a division is emitted only when both sides are known integers
+ *   or one side is known floating point.
+ * - comparisons apply column affinity in SQLite (`text_col = 0` compares
+ *   with '0'), so numeric literals compared with text columns become strings,
+ *   and 0/1 compared with boolean columns become false/true.
+ * - `CAST(x AS INTEGER)` truncates in SQLite and rounds in PostgreSQL.
+ * - `round()` rounds half away from zero in SQLite; only numeric does so in
+ *   PostgreSQL.
+ * - the time functions use UTC for 'now' in SQLite.
+ *
+ * Caveat for callers: translated view SELECTs reference tables unqualified and
+ * compare timestamp literals without a zone, so run CREATE VIEW with
+ * `search_path` set to the target schema and `TimeZone` set to the source
+ * time zone (PostgreSQL resolves both once, at creation).
+ */
+import { quoteIdent, quoteLiteral } from "./quote";
+
+export type TranslateResult =
+  | { ok: true; sql: string; warning?: string }
+  | { ok: false; reason: string };
+
+export interface ExpressionContext {
+  /**
+   * PostgreSQL types of the columns the expression may reference. For a
+   * single table (CHECK, index, default): `{ column: "bigint" }`. For views:
+   * `{ "Table.Column": "bigint" }`. Keys are matched case-insensitively, as
+   * SQLite does. Without types, rules that depend on them (division, `+` on
+   * text, affinity of literals) refuse or stay literal.
+   */
+  columnTypes?: Record<string, string>;
+  /**
+   * Maps a source table/column/alias name to its PostgreSQL name (folding,
+   * shortening). Default: unchanged. Names over 63 bytes are refused without it.
+   */
+  renameIdentifier?: (name: string) => string;
+  /** SQLite column name -> PostgreSQL column name (single-table expressions). Matched case-insensitively. */
+  columns?: Record<string, string>;
+  /** SQLite table/view name -> PostgreSQL name. Matched case-insensitively. */
+  tables?: Record<string, string>;
+  /** Target schema: relations in FROM are qualified with it, so views do not depend on search_path. */
+  schema?: string;
+  /** The table a single-table expression belongs to (informational). */
+  table?: string;
+}
+
+export interface DefaultOptions {
+  /** IANA zone in which naive datetime literals are read. Default `UTC`. */
+  sourceTimezone?: string;
+  /** How integer defaults of a timestamp column are read. Without it only 0 is accepted. */
+  epochUnit?: "s" | "ms";
+}
+
+/** Thrown inside the translator; turned into `{ ok: false }` at the boundary. */
+class Refusal extends Error {}
+
+function refuse(reason: string): never {
+  throw new Refusal(reason);
+}
+
+// ---------------------------------------------------------------------------
+// Tokens
+
+type TokKind = "word" | "qident" | "string" | "number" | "blob" | "op" | "param" | "eof";
+
+interface Tok {
+  kind: TokKind;
+  /** Raw text. */
+  text: string;
+  /** Unquoted name / unescaped string / upper-case word / operator. */
+  value: string;
+  start: number;
+  end: number;
+}
+
+const OPERATORS = ["->>", "||", "==", "!=", "<>", "<=", ">=", "<<", ">>", "->", "(", ")", ",", ".", ";", "+", "-", "*", "/", "%", "<", ">", "=", "&", "|", "~"];
+
+function tokenize(sql: string): Tok[] {
+  const toks: Tok[] = [];
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql[i];
+    if (/\s/.test(c)) { i++; continue; }
+    if (c === "-" && sql[i + 1] === "-") { while (i < n && sql[i] !== "\n") i++; continue; }
+    if (c === "/" && sql[i + 1] === "*") {
+      const e = sql.indexOf("*/", i + 2);
+      i = e < 0 ? n : e + 2;
+      continue;
+    }
+    const start = i;
+    if ((c === "x" || c === "X") && sql[i + 1] === "'") {
+      const e = sql.indexOf("'", i + 2);
+      if (e < 0) refuse("unterminated blob literal");
+      const hex = sql.slice(i + 2, e);
+      if (!/^([0-9a-fA-F]{2})*$/.test(hex)) refuse(`malformed blob literal ${sql.slice(i, e + 1)}`);
+      i = e + 1;
+      toks.push({ kind: "blob", text: sql.slice(start, i), value: hex.toLowerCase(), start, end: i });
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`") {
+      i++;
+      let v = "";
+      let closed = false;
+      while (i < n) {
+        if (sql[i] === c) {
+          if (sql[i + 1] === c) { v += c; i += 2; continue; }
+          i++;
+          closed = true;
+          break;
+        }
+        v += sql[i++];
+      }
+      if (!closed) refuse(`unterminated ${c === "'" ? "string literal" : "quoted identifier"} at offset ${start}`);
+      toks.push({ kind: c === "'" ? "string" : "qident", text: sql.slice(start, i), value: v, start, end: i });
+      continue;
+    }
+    if (c === "[") {
+      const e = sql.indexOf("]", i + 1);
+      if (e < 0) refuse(`unterminated [identifier] at offset ${start}`);
+      i = e + 1;
+      toks.push({ kind: "qident", text: sql.slice(start, i), value: sql.slice(start + 1, e), start, end: i });
+      continue;
+    }
+    if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
+      const m = /^(0[xX][0-9a-fA-F_]+|(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?)/.exec(sql.slice(i));
+      const text = m && m[0] ? m[0] : c;
+      i += text.length;
+      if (/[A-Za-z_]/.test(sql[i] ?? "")) refuse(`malformed number near ${sql.slice(start, i + 1)}`);
+      toks.push({ kind: "number", text, value: text.replace(/_/g, ""), start, end: i });
+      continue;
+    }
+    if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
+      while (i < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i])) i++;
+      const text = sql.slice(start, i);
+      toks.push({ kind: "word", text, value: text.toUpperCase(), start, end: i });
+      continue;
+    }
+    if (c === "?" || c === ":" || c === "@" || c === "$") {
+      i++;
+      while (i < n && /[A-Za-z0-9_]/.test(sql[i])) i++;
+      toks.push({ kind: "param", text: sql.slice(start, i), value: sql.slice(start, i), start, end: i });
+      continue;
+    }
+    const op = OPERATORS.find((o) => sql.startsWith(o, i));
+    if (!op) refuse(`unexpected character ${JSON.stringify(c)} at offset ${i}`);
+    i += op.length;
+    toks.push({ kind: "op", text: op, value: op, start, end: i });
+  }
+  toks.push({ kind: "eof", text: "", value: "", start: n, end: n });
+  return toks;
+}
+
+// ---------------------------------------------------------------------------
+// Types of sub-expressions (as far as they matter for meaning)
+
+type Ty = "int" | "float" | "numeric" | "text" | "bool" | "blob" | "time" | "json" | "null" | "unknown";
+
+/** Maps a PostgreSQL type name (as the planner chose it) to the class that matters here. */
+export function typeClass(pgType: string): Ty {
+  const t = pgType.trim().toLowerCase();
+  if (/^(bigint|integer|int|int2|int4|int8|smallint|serial|bigserial)\b/.test(t)) return "int";
+  if (/^(double precision|float8|float4|real|float)\b/.test(t)) return "float";
+  if (/^(numeric|decimal)\b/.test(t)) return "numeric";
+  if (/^(text|varchar|character varying|character|char|bpchar|citext|name)\b/.test(t)) return "text";
+  if (/^bool/.test(t)) return "bool";
+  if (/^bytea\b/.test(t)) return "blob";
+  if (/^(timestamptz|timestamp|date|timetz|time)\b/.test(t)) return "time";
+  if (/^jsonb?\b/.test(t)) return "json";
+  return "unknown";
+}
+
+/** A translated sub-expression. */
+interface Out {
+  sql: string;
+  ty: Ty;
+  /** No parentheses needed when used as an operand. */
+  atom: boolean;
+  /** Present for literals: the value as SQLite sees it. */
+  lit?: { kind: "int" | "float" | "string" | "null" | "blob" | "bool"; value: string };
+  /** Present for plain column references. */
+  col?: string;
+}
+
+const operand = (o: Out): string => (o.atom ? o.sql : `(${o.sql})`);
+
+// ---------------------------------------------------------------------------
+// Parser + renderer
+
+const RESERVED_AFTER_EXPR = new Set([
+  "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT", "WINDOW", "ON", "USING",
+  "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "OUTER", "AS", "AND", "OR", "NOT", "THEN", "WHEN", "ELSE", "END",
+  "IS", "IN", "LIKE", "GLOB", "MATCH", "REGEXP", "BETWEEN", "ISNULL", "NOTNULL", "COLLATE", "ESCAPE", "ASC", "DESC", "NULLS",
+  "SELECT", "VALUES", "INDEXED", "FILTER", "OVER", "DISTINCT", "ALL", "CASE", "CAST", "EXISTS", "NULL", "WITH", "BY",
+]);
+
+interface ScopeEntry {
+  /** The spelling the FROM clause uses for it (SQLite names are case-insensitive, PostgreSQL's quoted names are not). */
+  spelling: string;
+  /** The table it stands for, canonical spelling; undefined for subqueries and CTEs. */
+  table?: string;
+}
+
+interface Scope {
+  /** alias or table name (lower case) -> entry. */
+  tables: Map<string, ScopeEntry>;
+  parent?: Scope;
+}
+
+const NOW_FULL_FORMATS = new Set(["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%f"]);
+
+class Translator {
+  private pos = 0;
+  private readonly toks: Tok[];
+  private readonly types = new Map<string, string>();
+  /** Canonical spellings from the column-type keys: lower -> as declared. */
+  private readonly tableSpelling = new Map<string, string>();
+  private readonly columnSpelling = new Map<string, string>();
+  private readonly columnTargets = new Map<string, string>();
+  private readonly tableTargets = new Map<string, string>();
+
+  constructor(
+    private readonly src: string,
+    private readonly ctx: ExpressionContext = {},
+    /** In DEFAULT context SQLite reads "x" as the string 'x' (there are no columns). */
+    private readonly doubleQuotedAreStrings = false,
+  ) {
+    this.toks = tokenize(src);
+    for (const [k, v] of Object.entries(ctx.columns ?? {})) { this.columnTargets.set(k.toLowerCase(), v); this.columnSpelling.set(k.toLowerCase(), k); }
+    for (const [k, v] of Object.entries(ctx.tables ?? {})) { this.tableTargets.set(k.toLowerCase(), v); this.tableSpelling.set(k.toLowerCase(), k); }
+    for (const [k, v] of Object.entries(ctx.columnTypes ?? {})) {
+      this.types.set(k.toLowerCase(), v);
+      const dot = k.lastIndexOf(".");
+      if (dot > 0) this.tableSpelling.set(k.slice(0, dot).toLowerCase(), k.slice(0, dot));
+      this.columnSpelling.set(k.toLowerCase(), k.slice(dot + 1));
+    }
+  }
+
+  /** The declared spelling of a table name (SQLite matches names case-insensitively). */
+  private canonicalTable(name: string): string {
+    return this.tableSpelling.get(name.toLowerCase()) ?? name;
+  }
+
+  private lookup(q: string, scope?: Scope): ScopeEntry | undefined {
+    for (let s = scope; s; s = s.parent) { const e = s.tables.get(q.toLowerCase()); if (e) return e; }
+    return undefined;
+  }
+
+  /** Canonical [qualifier?, column] spellings for a reference. */
+  private canonicalRef(parts: string[], scope?: Scope): string[] {
+    const col = parts[parts.length - 1];
+    if (parts.length === 2) {
+      const e = this.lookup(parts[0], scope);
+      const table = e ? e.table : this.canonicalTable(parts[0]);
+      const c = table ? this.columnSpelling.get(`${table.toLowerCase()}.${col.toLowerCase()}`) : undefined;
+      return [e ? e.spelling : this.canonicalTable(parts[0]), c ?? col];
+    }
+    const direct = this.columnSpelling.get(col.toLowerCase());
+    if (direct) return [direct];
+    for (let s = scope; s; s = s.parent) {
+      const hits = new Set<string>();
+      for (const e of s.tables.values()) {
+        const c = e.table ? this.columnSpelling.get(`${e.table.toLowerCase()}.${col.toLowerCase()}`) : undefined;
+        if (c) hits.add(c);
+      }
+      if (hits.size === 1) return [[...hits][0]];
+      if (hits.size > 1) break;
+    }
+    return [col];
+  }
+
+  // --- token helpers
+  private peek(o = 0): Tok { return this.toks[Math.min(this.pos + o, this.toks.length - 1)]; }
+  private next(): Tok { return this.toks[this.pos++ < this.toks.length - 1 ? this.pos - 1 : this.toks.length - 1]; }
+  private isWord(w: string, o = 0): boolean { const t = this.peek(o); return t.kind === "word" && t.value === w; }
+  private isOp(op: string, o = 0): boolean { const t = this.peek(o); return t.kind === "op" && t.value === op; }
+  private acceptWord(w: string): boolean { if (this.isWord(w)) { this.pos++; return true; } return false; }
+  private acceptOp(op: string): boolean { if (this.isOp(op)) { this.pos++; return true; } return false; }
+  private expectWord(w: string): void { if (!this.acceptWord(w)) this.unexpected(w); }
+  private expectOp(op: string): void { if (!this.acceptOp(op)) this.unexpected(`"${op}"`); }
+  private unexpected(wanted?: string): never {
+    const t = this.peek();
+    refuse(t.kind === "eof" ? `unexpected end of SQL${wanted ? `, expected ${wanted}` : ""}` : `cannot parse near ${JSON.stringify(this.src.slice(t.start, t.start + 30))}${wanted ? `, expected ${wanted}` : ""}`);
+  }
+  atEnd(): boolean {
+    while (this.isOp(";")) this.pos++;
+    return this.peek().kind === "eof";
+  }
+
+  // --- identifiers
+  name(raw: string): string {
+    const renamed = this.ctx.renameIdentifier ? this.ctx.renameIdentifier(raw) : raw;
+    if (Buffer.byteLength(renamed, "utf8") > 63) refuse(`identifier ${JSON.stringify(raw)} is longer than 63 bytes and no renaming was given`);
+    if (renamed.includes("\u0000")) refuse(`identifier ${JSON.stringify(raw)} contains NUL`);
+    return quoteIdent(renamed);
+  }
+  /** A column name: the caller's column map first, then the generic renaming. */
+  private colName(raw: string): string {
+    const t = this.columnTargets.get(raw.toLowerCase());
+    return t !== undefined ? quoteIdent(t) : this.name(raw);
+  }
+  /** A table/view name: the caller's table map first, then the generic renaming. */
+  private relName(raw: string): string {
+    const t = this.tableTargets.get(raw.toLowerCase());
+    return t !== undefined ? quoteIdent(t) : this.name(raw);
+  }
+  /** The qualifier of `q.col`: a table keeps its target name, an alias its own spelling. */
+  private qualifierName(q: string, scope?: Scope): string {
+    const e = this.lookup(q, scope);
+    if (e && !(e.table !== undefined && e.spelling === e.table)) return this.name(e.spelling);
+    return this.relName(e?.table ?? q);
+  }
+  private isIdentTok(t: Tok): boolean {
+    return t.kind === "qident" || (t.kind === "word" && !RESERVED_AFTER_EXPR.has(t.value));
+  }
+  private identName(t: Tok): string { return t.kind === "qident" ? t.value : t.text; }
+
+  private columnType(parts: string[], scope?: Scope): Ty {
+    if (this.types.size === 0) return "unknown";
+    const col = parts[parts.length - 1].toLowerCase();
+    if (parts.length >= 2) {
+      const q = parts[parts.length - 2].toLowerCase();
+      const e = this.lookup(q, scope);
+      const table = e ? (e.table ?? "").toLowerCase() : q;
+      const t = this.types.get(`${table}.${col}`);
+      return t ? typeClass(t) : "unknown";
+    }
+    const direct = this.types.get(col);
+    if (direct) return typeClass(direct);
+    const found = new Set<Ty>();
+    for (let s = scope; s; s = s.parent) {
+      for (const e of s.tables.values()) {
+        const t = e.table ? this.types.get(`${e.table.toLowerCase()}.${col}`) : undefined;
+        if (t) found.add(typeClass(t));
+      }
+      if (found.size) break;
+    }
+    return found.size === 1 ? [...found][0] : "unknown";
+  }
+
+  // --- expressions, lowest precedence first (SQLite's order)
+  expr(scope?: Scope): Out { return this.or(scope); }
+
+  private or(scope?: Scope): Out {
+    let l = this.and(scope);
+    while (this.acceptWord("OR")) { const r = this.and(scope); l = { sql: `${operand(l)} OR ${operand(r)}`, ty: "bool", atom: false }; }
+    return l;
+  }
+  private and(scope?: Scope): Out {
+    let l = this.not(scope);
+    while (this.acceptWord("AND")) { const r = this.not(scope); l = { sql: `${operand(l)} AND ${operand(r)}`, ty: "bool", atom: false }; }
+    return l;
+  }
+  private not(scope?: Scope): Out {
+    if (this.acceptWord("NOT")) { const e = this.not(scope); return { sql: `NOT ${operand(e)}`, ty: "bool", atom: false }; }
+    return this.equality(scope);
+  }
+
+  private equality(scope?: Scope): Out {
+    let l = this.relational(scope);
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === "op" && (t.value === "=" || t.value === "==" || t.value === "!=" || t.value === "<>")) {
+        this.pos++;
+        const r = this.relational(scope);
+        l = this.compare(l, t.value === "=" || t.value === "==" ? "=" : "<>", r);
+        continue;
+      }
+      if (t.kind !== "word") return l;
+      if (t.value === "ISNULL" || t.value === "NOTNULL") { this.pos++; l = { sql: `${operand(l)} IS ${t.value === "NOTNULL" ? "NOT " : ""}NULL`, ty: "bool", atom: false }; continue; }
+      if (t.value === "IS") {
+        this.pos++;
+        const not = this.acceptWord("NOT");
+        if (this.acceptWord("DISTINCT")) {
+          this.expectWord("FROM");
+          const r = this.relational(scope);
+          l = { sql: `${operand(l)} IS ${not ? "NOT " : ""}DISTINCT FROM ${operand(r)}`, ty: "bool", atom: false };
+          continue;
+        }
+        const r = this.relational(scope);
+        if (r.lit?.kind === "null") { l = { sql: `${operand(l)} IS ${not ? "NOT " : ""}NULL`, ty: "bool", atom: false }; continue; }
+        if (r.lit?.kind === "bool") {
+          if (l.ty !== "bool") refuse(`"IS ${r.sql}" on a non-boolean value tests SQLite truthiness; not portable`);
+          l = { sql: `${operand(l)} IS ${not ? "NOT " : ""}${r.sql}`, ty: "bool", atom: false };
+          continue;
+        }
+        const rr = this.coerceLiteral(r, l);
+        const ll = this.coerceLiteral(l, r);
+        // https://www.sqlite.org/lang_expr.html#isisnot: IS is equality that treats NULLs as equal.
+        l = { sql: `${operand(ll)} IS ${not ? "" : "NOT "}DISTINCT FROM ${operand(rr)}`, ty: "bool", atom: false };
+        continue;
+      }
+      if (t.value === "NOT" && this.isWord("NULL", 1)) { this.pos += 2; l = { sql: `${operand(l)} IS NOT NULL`, ty: "bool", atom: false }; continue; }
+      const not = t.value === "NOT" ? 1 : 0;
+      const w = this.peek(not);
+      if (w.kind !== "word") return l;
+      if (w.value === "IN") { this.pos += not + 1; l = this.inList(l, !!not, scope); continue; }
+      if (w.value === "BETWEEN") {
+        this.pos += not + 1;
+        const lo = this.coerceLiteral(this.relational(scope), l);
+        this.expectWord("AND");
+        const hi = this.coerceLiteral(this.relational(scope), l);
+        l = { sql: `${operand(l)} ${not ? "NOT " : ""}BETWEEN ${operand(lo)} AND ${operand(hi)}`, ty: "bool", atom: false };
+        continue;
+      }
+      if (w.value === "LIKE" || w.value === "GLOB") { this.pos += not + 1; l = this.like(l, w.value, !!not, scope); continue; }
+      if (w.value === "MATCH" || w.value === "REGEXP") refuse(`${w.value} has no portable PostgreSQL equivalent`);
+      return l;
+    }
+  }
+
+  /** SQLite applies column affinity to the other operand of a comparison. */
+  private coerceLiteral(lit: Out, other: Out): Out {
+    if (!lit.lit) return lit;
+    if (other.ty === "bool" && (lit.lit.kind === "int" || lit.lit.kind === "string")) {
+      const v = lit.lit.value.toLowerCase();
+      if (v === "1" || v === "0") return { ...lit, sql: v === "1" ? "true" : "false", ty: "bool" };
+      if (lit.lit.kind === "string" && (v === "t" || v === "f" || v === "true" || v === "false")) return { ...lit, sql: v[0] === "t" ? "true" : "false", ty: "bool" };
+      refuse(`comparison of a boolean column with ${lit.sql}`);
+    }
+    if (other.ty === "text" && (lit.lit.kind === "int" || lit.lit.kind === "float")) {
+      if (lit.lit.kind === "float") refuse(`comparison of a text column with the real number ${lit.sql}: SQLite compares with its text rendering`);
+      return { ...lit, sql: quoteLiteral(lit.lit.value), ty: "text" };
+    }
+    return lit;
+  }
+
+  private compare(l: Out, op: string, r: Out): Out {
+    const ll = this.coerceLiteral(l, r);
+    const rr = this.coerceLiteral(r, l);
+    return { sql: `${operand(ll)} ${op} ${operand(rr)}`, ty: "bool", atom: false };
+  }
+
+  private inList(l: Out, not: boolean, scope?: Scope): Out {
+    if (!this.isOp("(")) refuse("IN with a table name is not portable");
+    this.pos++;
+    if (this.isWord("SELECT") || this.isWord("WITH") || this.isWord("VALUES")) {
+      const q = this.select(scope);
+      this.expectOp(")");
+      return { sql: `${operand(l)} ${not ? "NOT " : ""}IN (${q})`, ty: "bool", atom: false };
+    }
+    const items: string[] = [];
+    if (!this.isOp(")")) {
+      do { items.push(this.coerceLiteral(this.expr(scope), l).sql); } while (this.acceptOp(","));
+    }
+    this.expectOp(")");
+    // SQLite: x IN () is false, x NOT IN () is true; PostgreSQL refuses the empty list.
+    if (items.length === 0) return { sql: not ? "true" : "false", ty: "bool", atom: true };
+    return { sql: `${operand(l)} ${not ? "NOT " : ""}IN (${items.join(", ")})`, ty: "bool", atom: false };
+  }
+
+  private like(l: Out, op: "LIKE" | "GLOB", not: boolean, scope?: Scope): Out {
+    const pat = this.relational(scope);
+    let esc: Out | undefined;
+    if (this.acceptWord("ESCAPE")) esc = this.relational(scope);
+    if (pat.lit?.kind !== "string") refuse(`${op} with a non-literal pattern is not portable (case rules differ)`);
+    const p = pat.lit.value;
+    if (op === "GLOB") {
+      if (esc) refuse("GLOB does not take ESCAPE");
+      if (/[[\]]/.test(p)) refuse(`GLOB character classes in ${pat.sql} are not translated`);
+      // GLOB is case-sensitive with * and ?; LIKE with an explicit escape is the same.
+      const likePat = p.replace(/[\\%_]/g, (m) => `\\${m}`).replace(/\*/g, "%").replace(/\?/g, "_");
+      return { sql: `${operand(l)} ${not ? "NOT " : ""}LIKE ${quoteLiteral(likePat)}${/\\/.test(likePat) ? ` ESCAPE '\\'` : ""}`, ty: "bool", atom: false };
+    }
+    // https://www.sqlite.org/lang_expr.html#like: case-insensitive for ASCII letters only, no default escape.
+    if (/[^\x00-\x7f]/.test(p)) refuse(`LIKE pattern ${pat.sql} has non-ASCII characters: SQLite matches them case-sensitively, ILIKE does not`);
+    let escSql = "";
+    if (esc) {
+      if (esc.lit?.kind !== "string" || [...esc.lit.value].length !== 1) refuse("LIKE ESCAPE must be a single-character literal");
+      escSql = ` ESCAPE ${esc.sql}`;
+    } else if (p.includes("\\")) {
+      escSql = " ESCAPE ''";
+    }
+    return { sql: `${operand(l)} ${not ? "NOT " : ""}ILIKE ${pat.sql}${escSql}`, ty: "bool", atom: false };
+  }
+
+  private relational(scope?: Scope): Out {
+    let l = this.bitwise(scope);
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === "op" && (t.value === "<" || t.value === "<=" || t.value === ">" || t.value === ">=")) {
+        this.pos++;
+        const r = this.bitwise(scope);
+        l = this.compare(l, t.value, r);
+        continue;
+      }
+      return l;
+    }
+  }
+
+  private bitwise(scope?: Scope): Out {
+    let l = this.additive(scope);
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === "op" && ["&", "|", "<<", ">>"].includes(t.value)) {
+        this.pos++;
+        const r = this.additive(scope);
+        if (!(isIntLike(l) && isIntLike(r))) refuse(`bitwise ${t.value} needs integer operands of known type`);
+        l = { sql: `${operand(l)} ${t.value === "|" ? "|" : t.value} ${operand(r)}`, ty: "int", atom: false };
+        continue;
+      }
+      return l;
+    }
+  }
+
+  private additive(scope?: Scope): Out {
+    let l = this.multiplicative(scope);
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === "op" && (t.value === "+" || t.value === "-")) {
+        this.pos++;
+        const r = this.multiplicative(scope);
+        for (const o of [l, r]) if (o.ty === "text" || o.lit?.kind === "string") refuse(`"${t.value}" on text: SQLite converts the text to a number, PostgreSQL does not`);
+        l = { sql: `${operand(l)} ${t.value} ${operand(r)}`, ty: arith(l.ty, r.ty), atom: false };
+        continue;
+      }
+      return l;
+    }
+  }
+
+  private multiplicative(scope?: Scope): Out {
+    let l = this.concat(scope);
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === "op" && (t.value === "*" || t.value === "/" || t.value === "%")) {
+        this.pos++;
+        const r = this.concat(scope);
+        for (const o of [l, r]) if (o.ty === "text" || o.lit?.kind === "string") refuse(`"${t.value}" on text: SQLite converts the text to a number, PostgreSQL does not`);
+        if (t.value === "/") {
+          const floaty = (o: Out) => o.ty === "float" || o.lit?.kind === "float";
+          if (!(floaty(l) || floaty(r) || (isIntLike(l) && isIntLike(r)))) {
+            refuse(`division ${this.describe(l)} / ${this.describe(r)}: SQLite truncates when both values are stored as integers (decided row by row), PostgreSQL decides by type; give column types or make one side real (e.g. 100.0)`);
+          }
+        }
+        if (t.value === "%" && !(isIntLike(l) && isIntLike(r))) refuse("% on non-integer operands: SQLite converts them to integers first");
+        l = { sql: `${operand(l)} ${t.value} ${operand(r)}`, ty: t.value === "%" ? "int" : arith(l.ty, r.ty), atom: false };
+        continue;
+      }
+      return l;
+    }
+  }
+
+  private describe(o: Out): string {
+    return `${o.sql} (${o.ty === "unknown" ? "type unknown" : o.ty})`;
+  }
+
+  private concat(scope?: Scope): Out {
+    let l = this.collate(scope);
+    for (;;) {
+      if (this.acceptOp("||")) {
+        const r = this.collate(scope);
+        for (const o of [l, r]) {
+          if (["float", "numeric", "bool", "blob", "time", "json"].includes(o.ty) || o.lit?.kind === "float" || o.lit?.kind === "blob") {
+            refuse(`"||" on ${this.describe(o)}: SQLite renders it as text differently from PostgreSQL`);
+          }
+        }
+        const txt = (o: Out) => (o.ty === "int" ? `CAST(${o.sql} AS text)` : operand(o));
+        l = { sql: `${txt(l)} || ${txt(r)}`, ty: "text", atom: false };
+        continue;
+      }
+      if (this.isOp("->") || this.isOp("->>")) refuse("JSON operators -> and ->> take SQLite JSON paths; not portable");
+      return l;
+    }
+  }
+
+  private collate(scope?: Scope): Out {
+    let e = this.unary(scope);
+    while (this.acceptWord("COLLATE")) {
+      const t = this.next();
+      const c = this.identName(t).toUpperCase();
+      if (c === "BINARY") e = { ...e, sql: `${operand(e)} COLLATE "C"`, atom: false, lit: undefined, col: undefined };
+      else refuse(`COLLATE ${c} has no built-in PostgreSQL equivalent`);
+    }
+    return e;
+  }
+
+  private unary(scope?: Scope): Out {
+    const t = this.peek();
+    if (t.kind === "op" && (t.value === "-" || t.value === "+" || t.value === "~")) {
+      this.pos++;
+      const e = this.unary(scope);
+      if (t.value === "+") return e;
+      if (t.value === "~") {
+        if (!isIntLike(e)) refuse("~ needs an integer operand of known type");
+        return { sql: `~${operand(e)}`, ty: "int", atom: false };
+      }
+      if (e.ty === "text" || e.lit?.kind === "string") refuse("unary minus on text is not portable");
+      if (e.lit && (e.lit.kind === "int" || e.lit.kind === "float")) {
+        const v = e.lit.value.startsWith("-") ? e.lit.value.slice(1) : `-${e.lit.value}`;
+        return { sql: v, ty: e.ty, atom: !v.startsWith("-") || true, lit: { kind: e.lit.kind, value: v } };
+      }
+      return { sql: `-${operand(e)}`, ty: e.ty, atom: false };
+    }
+    return this.primary(scope);
+  }
+
+  private primary(scope?: Scope): Out {
+    const t = this.next();
+    switch (t.kind) {
+      case "number": return numberLiteral(t.value);
+      case "string":
+        if (t.value.includes("\u0000")) refuse("string literal contains NUL");
+        return { sql: quoteLiteral(t.value), ty: "text", atom: true, lit: { kind: "string", value: t.value } };
+      case "blob": return { sql: `'\\x${t.value}'::bytea`, ty: "blob", atom: true, lit: { kind: "blob", value: t.value } };
+      case "param": refuse(`bound parameter ${t.text} in a schema expression`);
+      case "op":
+        if (t.value === "(") {
+          if (this.isWord("SELECT") || this.isWord("WITH") || this.isWord("VALUES")) {
+            const q = this.select(scope);
+            this.expectOp(")");
+            return { sql: `(${q})`, ty: "unknown", atom: true };
+          }
+          const e = this.expr(scope);
+          if (this.isOp(",")) refuse("row values are not translated");
+          this.expectOp(")");
+          return e.atom ? e : { ...e, sql: `(${e.sql})`, atom: true };
+        }
+        if (t.value === "*") refuse("unexpected *");
+        this.pos--;
+        return this.unexpected("an expression");
+      case "qident":
+        if (this.doubleQuotedAreStrings && t.text.startsWith('"')) {
+          return { sql: quoteLiteral(t.value), ty: "text", atom: true, lit: { kind: "string", value: t.value } };
+        }
+        return this.columnRef(t, scope);
+      case "word": return this.wordExpr(t, scope);
+      case "eof": this.pos--; return this.unexpected("an expression");
+    }
+  }
+
+  private columnRef(first: Tok, scope?: Scope): Out {
+    const parts = [this.identName(first)];
+    while (this.isOp(".")) {
+      this.pos++;
+      const t = this.next();
+      if (!(t.kind === "qident" || t.kind === "word")) { this.pos--; this.unexpected("a name after ."); }
+      parts.push(this.identName(t));
+    }
+    if (parts.length > 3) refuse(`name ${parts.join(".")} has too many parts`);
+    if (parts.length === 3) {
+      if (parts[0].toLowerCase() !== "main") refuse(`reference to attached database ${JSON.stringify(parts[0])}`);
+      parts.shift();
+    }
+    const col = parts[parts.length - 1];
+    if (["rowid", "_rowid_", "oid"].includes(col.toLowerCase()) && first.kind === "word" && this.columnType(parts, scope) === "unknown" && this.types.size > 0) {
+      refuse(`${col} is SQLite's implicit row id; PostgreSQL has none`);
+    }
+    const ty = this.columnType(parts, scope);
+    const ref = this.canonicalRef(parts, scope);
+    const sql = ref.length === 2 ? `${this.qualifierName(ref[0], scope)}.${this.colName(ref[1])}` : this.colName(ref[0]);
+    return { sql, ty, atom: true, col };
+  }
+
+  private wordExpr(t: Tok, scope?: Scope): Out {
+    const w = t.value;
+    if (this.isOp("(") && !["NOT", "EXISTS", "CAST", "CASE"].includes(w)) return this.call(t, scope);
+    switch (w) {
+      case "NULL": return { sql: "NULL", ty: "null", atom: true, lit: { kind: "null", value: "NULL" } };
+      case "TRUE": return { sql: "true", ty: "bool", atom: true, lit: { kind: "bool", value: "1" } };
+      case "FALSE": return { sql: "false", ty: "bool", atom: true, lit: { kind: "bool", value: "0" } };
+      case "CURRENT_TIMESTAMP": return { sql: "now()", ty: "time", atom: true };
+      case "CURRENT_DATE": return { sql: UTC_DATE, ty: "time", atom: true };
+      case "CURRENT_TIME": return { sql: UTC_TIME, ty: "time", atom: true };
+      case "CAST": return this.cast(scope);
+      case "CASE": return this.caseExpr(scope);
+      case "EXISTS": {
+        this.expectOp("(");
+        const q = this.select(scope);
+        this.expectOp(")");
+        return { sql: `EXISTS (${q})`, ty: "bool", atom: true };
+      }
+      case "RAISE": refuse("RAISE() only exists in SQLite triggers");
+      default:
+        if (RESERVED_AFTER_EXPR.has(w)) { this.pos--; return this.unexpected("an expression"); }
+        return this.columnRef(t, scope);
+    }
+  }
+
+  private cast(scope?: Scope): Out {
+    this.expectOp("(");
+    const e = this.expr(scope);
+    this.expectWord("AS");
+    const words: string[] = [];
+    for (let depth = 0; (depth > 0 || !this.isOp(")")) && this.peek().kind !== "eof";) {
+      const w = this.next();
+      if (w.kind === "op" && w.value === "(") depth++;
+      if (w.kind === "op" && w.value === ")") depth--;
+      words.push(w.text);
+    }
+    this.expectOp(")");
+    const type = words.join(" ").toUpperCase();
+    // https://www.sqlite.org/datatype3.html#determination_of_column_affinity
+    if (/INT/.test(type)) {
+      if (e.ty === "int") return { sql: `CAST(${e.sql} AS bigint)`, ty: "int", atom: true };
+      if (e.ty === "bool") refuse("CAST of a boolean to INTEGER");
+      // SQLite truncates toward zero; PostgreSQL's cast rounds.
+      return { sql: `CAST(trunc(CAST(${e.sql} AS numeric)) AS bigint)`, ty: "int", atom: true };
+    }
+    if (/CHAR|CLOB|TEXT/.test(type)) {
+      if (!(e.ty === "text" || e.ty === "int" || e.lit?.kind === "string" || e.lit?.kind === "int" || e.ty === "null")) {
+        refuse(`CAST(${e.sql} AS TEXT) of a ${e.ty} value: SQLite's text rendering differs`);
+      }
+      return { sql: `CAST(${e.sql} AS text)`, ty: "text", atom: true };
+    }
+    if (type === "" || /BLOB/.test(type)) refuse("CAST to BLOB is not translated");
+    if (/REAL|FLOA|DOUB/.test(type)) {
+      if (e.ty === "bool") refuse("CAST of a boolean to REAL");
+      return { sql: `CAST(${e.sql} AS double precision)`, ty: "float", atom: true };
+    }
+    refuse(`CAST to ${type} (NUMERIC affinity) yields integer or real depending on the value in SQLite`);
+  }
+
+  private caseExpr(scope?: Scope): Out {
+    let base: Out | undefined;
+    if (!this.isWord("WHEN")) base = this.expr(scope);
+    const parts: string[] = ["CASE"];
+    if (base) parts.push(base.sql);
+    const results: Out[] = [];
+    if (!this.isWord("WHEN")) this.unexpected("WHEN");
+    while (this.acceptWord("WHEN")) {
+      let w = this.expr(scope);
+      if (base) w = this.coerceLiteral(w, base);
+      this.expectWord("THEN");
+      const r = this.expr(scope);
+      results.push(r);
+      parts.push(`WHEN ${w.sql} THEN ${r.sql}`);
+    }
+    if (this.acceptWord("ELSE")) { const r = this.expr(scope); results.push(r); parts.push(`ELSE ${r.sql}`); }
+    this.expectWord("END");
+    parts.push("END");
+    const tys = new Set(results.map((r) => r.ty).filter((x) => x !== "null"));
+    return { sql: parts.join(" "), ty: tys.size === 1 ? [...tys][0] : "unknown", atom: true };
+  }
+
+  private args(scope?: Scope): { list: Out[]; distinct: boolean; star: boolean } {
+    this.expectOp("(");
+    const list: Out[] = [];
+    let distinct = false;
+    let star = false;
+    if (this.acceptOp("*")) star = true;
+    else if (!this.isOp(")")) {
+      distinct = this.acceptWord("DISTINCT");
+      do { list.push(this.expr(scope)); } while (this.acceptOp(","));
+    }
+    if (this.isWord("ORDER")) refuse("ORDER BY inside an aggregate call is not translated");
+    this.expectOp(")");
+    if (this.isWord("FILTER")) refuse("aggregate FILTER clauses are not translated");
+    if (this.isWord("OVER")) refuse("window functions are not translated");
+    return { list, distinct, star };
+  }
+
+  private call(nameTok: Tok, scope?: Scope): Out {
+    const fn = nameTok.value.toLowerCase();
+    const { list: a, distinct, star } = this.args(scope);
+    const arity = (...ok: number[]) => { if (!ok.includes(a.length)) refuse(`${fn}() with ${a.length} arguments`); };
+    const s = (i: number) => a[i].sql;
+    const f = (name: string, ty: Ty): Out => ({ sql: `${name}(${a.map((x) => x.sql).join(", ")})`, ty, atom: true });
+    if (distinct && !["count", "sum", "avg", "min", "max", "group_concat", "total"].includes(fn)) refuse(`DISTINCT in ${fn}()`);
+    const d = distinct ? "DISTINCT " : "";
+    switch (fn) {
+      // aggregates
+      case "count":
+        if (star) return { sql: "count(*)", ty: "int", atom: true };
+        arity(1);
+        return { sql: `count(${d}${s(0)})`, ty: "int", atom: true };
+      case "sum": arity(1); return { sql: `sum(${d}${s(0)})`, ty: a[0].ty === "float" ? "float" : "numeric", atom: true };
+      case "avg": arity(1); return { sql: `avg(${d}${s(0)})`, ty: "float", atom: true };
+      case "total": arity(1); return { sql: `CAST(coalesce(sum(${d}${s(0)}), 0) AS double precision)`, ty: "float", atom: true };
+      case "min": case "max":
+        if (a.length !== 1) refuse(`multi-argument ${fn}() returns NULL when any argument is NULL in SQLite; ${fn === "max" ? "greatest" : "least"}() ignores NULLs`);
+        return { sql: `${fn}(${d}${s(0)})`, ty: a[0].ty, atom: true };
+      case "group_concat": case "string_agg": {
+        arity(1, 2);
+        if (!["text", "int", "unknown"].includes(a[0].ty) || (a[0].ty === "unknown" && a[0].lit && a[0].lit.kind !== "string")) refuse(`${fn}() of ${this.describe(a[0])}`);
+        const sep = a.length === 2 ? a[1].sql : "','";
+        return { sql: `string_agg(${d}CAST(${s(0)} AS text), ${sep})`, ty: "text", atom: true };
+      }
+      // scalar, same name and meaning
+      case "abs": arity(1); return f("abs", a[0].ty);
+      case "coalesce": if (a.length < 2) refuse("coalesce() needs two arguments"); return f("coalesce", a.find((x) => x.ty !== "null")?.ty ?? "unknown");
+      case "ifnull": arity(2); return { ...f("coalesce", a[0].ty), ty: a[0].ty };
+      case "nullif": arity(2); return f("nullif", a[0].ty);
+      case "lower": case "upper": arity(1); return f(fn, "text");
+      case "length":
+        arity(1);
+        if (!["text", "blob", "unknown", "null"].includes(a[0].ty)) refuse(`length() of ${this.describe(a[0])}: SQLite measures its text rendering`);
+        return f("length", "int");
+      case "replace": arity(3); return f("replace", "text");
+      case "trim": case "ltrim": case "rtrim":
+        arity(1, 2);
+        return { sql: `${a.length === 2 && fn === "trim" ? "btrim" : fn}(${a.map((x) => x.sql).join(", ")})`, ty: "text", atom: true };
+      case "instr": arity(2); return f("strpos", "int");
+      case "substr": case "substring": {
+        arity(2, 3);
+        const start = a[1].lit;
+        if (!(start && start.kind === "int" && !start.value.startsWith("-"))) refuse(`${fn}() with a start that is not a non-negative integer literal (SQLite counts negative starts from the end)`);
+        if (a[2]?.lit && a[2].lit.value.startsWith("-")) refuse(`${fn}() with a negative length`);
+        if (a[0].ty === "blob") refuse(`${fn}() of a blob`);
+        return f("substr", "text");
+      }
+      case "round": {
+        arity(1, 2);
+        if (a[1] && !(a[1].lit?.kind === "int")) refuse("round() with a non-literal precision");
+        // SQLite rounds half away from zero and returns REAL; so does numeric's round().
+        return { sql: `CAST(round(CAST(${s(0)} AS numeric)${a[1] ? `, ${s(1)}` : ""}) AS double precision)`, ty: "float", atom: true };
+      }
+      case "sign": arity(1); return f("sign", a[0].ty);
+      case "iif": arity(3); return { sql: `CASE WHEN ${a[0].sql} THEN ${a[1].sql} ELSE ${a[2].sql} END`, ty: a[1].ty, atom: true };
+      case "likely": case "unlikely": arity(1); return a[0];
+      case "random":
+        arity(0);
+        // SQLite: a random signed 64-bit integer; PostgreSQL's random() is a double in [0, 1).
+        return { sql: "CAST(floor(CAST(random() AS numeric) * 18446744073709551616) - 9223372036854775808 AS bigint)", ty: "int", atom: true };
+      case "datetime": case "date": case "time": case "strftime": case "unixepoch": case "julianday":
+        return this.timeCall(fn, a);
+      case "json_valid": refuse("json_valid() has no PostgreSQL equivalent; the caller drops the check when the column is jsonb");
+      case "typeof": refuse("typeof() reports SQLite storage classes, which PostgreSQL does not have");
+      default:
+        refuse(`function ${fn}() is not translated`);
+    }
+  }
+
+  private timeCall(fn: string, a: Out[]): Out {
+    const strs = a.map((x) => (x.lit?.kind === "string" ? x.lit.value : undefined));
+    let fmt: string | undefined;
+    let rest = strs;
+    if (fn === "strftime") {
+      fmt = strs[0];
+      if (fmt === undefined) refuse("strftime() with a non-literal format");
+      rest = strs.slice(1);
+    }
+    const args = rest.length === 0 ? ["now"] : rest;
+    if (args.some((x) => x === undefined)) refuse(`${fn}() of a column value: the stored text and PostgreSQL's date types do not compare alike`);
+    const [value, ...mods] = args as string[];
+    if (value.toLowerCase() !== "now") {
+      if (mods.length === 0 && (fn === "datetime" || fn === "date") && /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/.test(value)) {
+        // A constant: SQLite yields canonical text, which compares with both text and timestamps.
+        const full = fn === "date" ? value.slice(0, 10) : value.length === 10 ? `${value} 00:00:00` : value.length === 16 ? `${value}:00` : value;
+        return { sql: quoteLiteral(full), ty: "unknown", atom: true, lit: { kind: "string", value: full } };
+      }
+      refuse(`${fn}(${a.map((x) => x.sql).join(", ")}) is not translated`);
+    }
+    if (mods.length > 0) {
+      if (mods.length === 1 && mods[0].toLowerCase() === "localtime") {
+        refuse(`${fn}('now', 'localtime') is the wall-clock time of the machine that wrote the row; use now() with --source-timezone set to that machine's zone`);
+      }
+      refuse(`${fn}('now', ${mods.map((m) => quoteLiteral(m)).join(", ")}): modifiers are not translated`);
+    }
+    switch (fn) {
+      case "datetime": return { sql: "now()", ty: "time", atom: true };
+      case "date": return { sql: UTC_DATE, ty: "time", atom: true };
+      case "time": return { sql: UTC_TIME, ty: "time", atom: true };
+      case "unixepoch": return { sql: EPOCH_SECONDS, ty: "int", atom: true };
+      case "julianday": refuse("julianday() is not translated");
+    }
+    if (fmt && NOW_FULL_FORMATS.has(fmt)) return { sql: "now()", ty: "time", atom: true };
+    if (fmt === "%Y-%m-%d") return { sql: UTC_DATE, ty: "time", atom: true };
+    if (fmt === "%s") return { sql: EPOCH_SECONDS, ty: "int", atom: true };
+    return refuse(`strftime(${quoteLiteral(fmt ?? "")}, 'now') is not translated`);
+  }
+
+  // --- SELECT
+  select(outer?: Scope): string {
+    const parts: string[] = [];
+    if (this.acceptWord("WITH")) {
+      if (this.acceptWord("RECURSIVE")) refuse("recursive CTEs are not translated");
+      const ctes: string[] = [];
+      const cteScope: Scope = { tables: new Map(), parent: outer };
+      do {
+        const n = this.next();
+        if (!this.isIdentTok(n)) { this.pos--; this.unexpected("a CTE name"); }
+        let cols = "";
+        if (this.acceptOp("(")) {
+          const cs: string[] = [];
+          do { cs.push(this.name(this.identName(this.next()))); } while (this.acceptOp(","));
+          this.expectOp(")");
+          cols = ` (${cs.join(", ")})`;
+        }
+        this.expectWord("AS");
+        if (this.isWord("MATERIALIZED") || this.isWord("NOT")) refuse("MATERIALIZED CTE hints are not translated");
+        this.expectOp("(");
+        const q = this.select(cteScope);
+        this.expectOp(")");
+        ctes.push(`${this.name(this.identName(n))}${cols} AS (${q})`);
+        cteScope.tables.set(this.identName(n).toLowerCase(), { spelling: this.identName(n) });
+      } while (this.acceptOp(","));
+      outer = cteScope;
+      parts.push(`WITH ${ctes.join(", ")}`);
+    }
+    const ops: string[] = [];
+    const cores: string[] = [this.selectCore(outer, true)];
+    for (;;) {
+      let op: string | undefined;
+      if (this.acceptWord("UNION")) op = this.acceptWord("ALL") ? "UNION ALL" : "UNION";
+      else if (this.acceptWord("INTERSECT")) op = "INTERSECT";
+      else if (this.acceptWord("EXCEPT")) op = "EXCEPT";
+      if (!op) break;
+      ops.push(op);
+      cores.push(this.selectCore(outer, false));
+    }
+    // SQLite evaluates compound operators left to right; PostgreSQL binds INTERSECT tighter.
+    if (ops.includes("INTERSECT") && ops.some((o) => o !== "INTERSECT")) refuse("INTERSECT mixed with UNION/EXCEPT groups differently in PostgreSQL");
+    let body = cores[0];
+    ops.forEach((op, i) => { body += ` ${op} ${cores[i + 1]}`; });
+    parts.push(body);
+    if (this.acceptWord("ORDER")) {
+      this.expectWord("BY");
+      // The ORDER BY of a compound select sees only output columns; resolve in the outer scope.
+      parts.push(`ORDER BY ${this.orderTerms(this.lastScope ?? outer)}`);
+    }
+    if (this.acceptWord("LIMIT")) {
+      const x = this.expr(outer);
+      let limit = x.sql;
+      let offset: string | undefined;
+      if (this.acceptOp(",")) { offset = x.sql; limit = this.expr(outer).sql; } else if (this.acceptWord("OFFSET")) offset = this.expr(outer).sql;
+      if (/^-\d+$/.test(limit)) limit = "ALL";
+      parts.push(`LIMIT ${limit}${offset ? ` OFFSET ${offset}` : ""}`);
+    }
+    return parts.join(" ");
+  }
+
+  private lastScope?: Scope;
+
+  private orderTerms(scope?: Scope): string {
+    const terms: string[] = [];
+    do {
+      const e = this.expr(scope);
+      if (e.lit?.kind === "int") { /* ORDER BY 2: a column position in both dialects */ }
+      let dir = "ASC";
+      if (this.acceptWord("DESC")) dir = "DESC"; else this.acceptWord("ASC");
+      let nulls = dir === "ASC" ? "NULLS FIRST" : "NULLS LAST"; // SQLite: NULLs are the smallest values
+      if (this.acceptWord("NULLS")) nulls = this.acceptWord("FIRST") ? "NULLS FIRST" : (this.expectWord("LAST"), "NULLS LAST");
+      terms.push(`${e.sql} ${dir} ${nulls}`);
+    } while (this.acceptOp(","));
+    return terms.join(", ");
+  }
+
+  private selectCore(outer: Scope | undefined, first: boolean): string {
+    if (this.acceptWord("VALUES")) {
+      const rows: string[] = [];
+      do {
+        this.expectOp("(");
+        const vs: string[] = [];
+        do { vs.push(this.expr(outer).sql); } while (this.acceptOp(","));
+        this.expectOp(")");
+        rows.push(`(${vs.join(", ")})`);
+      } while (this.acceptOp(","));
+      return `VALUES ${rows.join(", ")}`;
+    }
+    this.expectWord("SELECT");
+    let head = "SELECT";
+    if (this.acceptWord("DISTINCT")) head += " DISTINCT"; else this.acceptWord("ALL");
+    // Result columns reference the FROM clause that follows them: parse FROM first.
+    const colStart = this.pos;
+    this.skipToClause();
+    const scope: Scope = { tables: new Map(), parent: outer };
+    let from = "";
+    if (this.acceptWord("FROM")) from = ` FROM ${this.fromClause(scope)}`;
+    const afterFrom = this.pos;
+    this.pos = colStart;
+    const cols = this.resultColumns(scope, first);
+    if (!(this.isWord("FROM") || this.peek().kind === "eof" || this.atClauseEnd())) this.unexpected();
+    this.pos = afterFrom;
+    let tail = "";
+    if (this.acceptWord("WHERE")) tail += ` WHERE ${this.expr(scope).sql}`;
+    if (this.acceptWord("GROUP")) {
+      this.expectWord("BY");
+      const gs: string[] = [];
+      do { gs.push(this.expr(scope).sql); } while (this.acceptOp(","));
+      tail += ` GROUP BY ${gs.join(", ")}`;
+    }
+    if (this.acceptWord("HAVING")) tail += ` HAVING ${this.expr(scope).sql}`;
+    if (this.isWord("WINDOW")) refuse("WINDOW clauses are not translated");
+    this.lastScope = scope;
+    return `${head} ${cols}${from}${tail}`;
+  }
+
+  private atClauseEnd(): boolean {
+    const t = this.peek();
+    return t.kind === "eof" || (t.kind === "op" && (t.value === ")" || t.value === ";")) ||
+      (t.kind === "word" && ["WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "WINDOW"].includes(t.value));
+  }
+
+  /** Moves past the result columns to FROM (or the end of the core) at depth 0. */
+  private skipToClause(): void {
+    let depth = 0;
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === "eof") return;
+      if (t.kind === "op" && t.value === "(") { depth++; this.pos++; continue; }
+      if (t.kind === "op" && t.value === ")") { if (depth === 0) return; depth--; this.pos++; continue; }
+      if (depth === 0 && (t.kind === "word" && t.value === "FROM")) return;
+      if (depth === 0 && this.atClauseEnd()) return;
+      this.pos++;
+    }
+  }
+
+  /** `nameColumns`: in the first (or only) SELECT of a compound, the one that names the view's columns. */
+  private resultColumns(scope: Scope, nameColumns: boolean): string {
+    const cols: string[] = [];
+    do {
+      if (this.acceptOp("*")) { cols.push("*"); continue; }
+      if (this.isIdentTok(this.peek()) && this.isOp(".", 1) && this.isOp("*", 2)) {
+        const t = this.next();
+        this.pos += 2;
+        cols.push(`${this.qualifierName(this.identName(t), scope)}.*`);
+        continue;
+      }
+      const start = this.peek().start;
+      const e = this.expr(scope);
+      const end = this.toks[this.pos - 1].end;
+      let alias: string | undefined;
+      if (this.acceptWord("AS")) alias = this.aliasName();
+      else if (this.isIdentTok(this.peek()) || this.peek().kind === "string") alias = this.aliasName();
+      if (alias !== undefined) cols.push(`${e.sql} AS ${this.name(alias)}`);
+      else if (e.col !== undefined || !nameColumns) cols.push(e.sql);
+      else {
+        // SQLite names an unaliased expression column by its text; keep that name.
+        const text = this.src.slice(start, end);
+        cols.push(Buffer.byteLength(text, "utf8") <= 63 ? `${e.sql} AS ${quoteIdent(text)}` : e.sql);
+      }
+    } while (this.acceptOp(","));
+    return cols.join(", ");
+  }
+
+  private aliasName(): string {
+    const t = this.next();
+    if (t.kind === "string" || t.kind === "qident" || t.kind === "word") return t.kind === "word" ? t.text : t.value;
+    this.pos--;
+    return this.unexpected("an alias");
+  }
+
+  private fromClause(scope: Scope): string {
+    let out = this.tableOrSubquery(scope);
+    for (;;) {
+      if (this.acceptOp(",")) { out += `, ${this.tableOrSubquery(scope)}`; continue; }
+      let join = "";
+      if (this.acceptWord("NATURAL")) join = "NATURAL ";
+      if (this.acceptWord("LEFT")) { this.acceptWord("OUTER"); join += "LEFT JOIN"; }
+      else if (this.acceptWord("RIGHT")) { this.acceptWord("OUTER"); join += "RIGHT JOIN"; }
+      else if (this.acceptWord("FULL")) { this.acceptWord("OUTER"); join += "FULL JOIN"; }
+      else if (this.acceptWord("INNER")) join += "JOIN";
+      else if (this.acceptWord("CROSS")) join += "CROSS JOIN";
+      if (!this.acceptWord("JOIN")) {
+        if (join) this.unexpected("JOIN");
+        return out;
+      }
+      if (!join || join === "NATURAL ") join += "JOIN";
+      const right = this.tableOrSubquery(scope);
+      out += ` ${join} ${right}`;
+      if (this.acceptWord("ON")) out += ` ON ${this.expr(scope).sql}`;
+      else if (this.acceptWord("USING")) {
+        this.expectOp("(");
+        const cs: string[] = [];
+        do { cs.push(this.colName(this.identName(this.next()))); } while (this.acceptOp(","));
+        this.expectOp(")");
+        out += ` USING (${cs.join(", ")})`;
+      } else if (!join.startsWith("NATURAL") && join !== "CROSS JOIN") {
+        // SQLite allows a JOIN without ON (a cross join); PostgreSQL requires one.
+        out = out.replace(new RegExp(`${join} ${escapeRegExp(right)}$`), `CROSS JOIN ${right}`);
+      }
+    }
+  }
+
+  private tableOrSubquery(scope: Scope): string {
+    if (this.acceptOp("(")) {
+      if (this.isWord("SELECT") || this.isWord("WITH") || this.isWord("VALUES")) {
+        const q = this.select(scope.parent);
+        this.expectOp(")");
+        const alias = this.tableAlias();
+        if (alias === undefined) return `(${q}) AS ${quoteIdent(`subquery_${this.pos}`)}`; // PostgreSQL 16 requires an alias
+        scope.tables.set(alias.toLowerCase(), { spelling: alias });
+        return `(${q}) AS ${this.name(alias)}`;
+      }
+      const inner = this.fromClause(scope);
+      this.expectOp(")");
+      return `(${inner})`;
+    }
+    const t = this.next();
+    if (!this.isIdentTok(t)) { this.pos--; this.unexpected("a table name"); }
+    let table = this.identName(t);
+    if (this.acceptOp(".")) {
+      if (table.toLowerCase() !== "main") refuse(`reference to attached database ${JSON.stringify(table)}`);
+      table = this.identName(this.next());
+    }
+    if (this.isOp("(")) refuse(`table-valued function ${table}() is not translated`);
+    const alias = this.tableAlias();
+    if (this.acceptWord("INDEXED")) { this.expectWord("BY"); this.next(); } // a planner hint only
+    else if (this.isWord("NOT") && this.isWord("INDEXED", 1)) this.pos += 2;
+    const cte = this.lookup(table, scope.parent);
+    const canonical = cte && !cte.table ? cte.spelling : this.canonicalTable(table);
+    scope.tables.set((alias ?? table).toLowerCase(), { spelling: alias ?? canonical, table: cte && !cte.table ? undefined : canonical });
+    const rel = cte && !cte.table ? this.name(canonical) : `${this.ctx.schema ? `${quoteIdent(this.ctx.schema)}.` : ""}${this.relName(canonical)}`;
+    return alias === undefined ? rel : `${rel} AS ${this.name(alias)}`;
+  }
+
+  private tableAlias(): string | undefined {
+    if (this.acceptWord("AS")) return this.aliasName();
+    const t = this.peek();
+    if (this.isIdentTok(t) && !(t.kind === "word" && t.value === "INDEXED")) return this.aliasName();
+    return undefined;
+  }
+
+  /** `CREATE VIEW … AS select` or a bare select. */
+  view(): TranslateResult & { columns?: string[] } {
+    let columns: string[] | undefined;
+    if (this.acceptWord("CREATE")) {
+      if (!this.acceptWord("TEMP")) this.acceptWord("TEMPORARY");
+      this.expectWord("VIEW");
+      if (this.acceptWord("IF")) { this.expectWord("NOT"); this.expectWord("EXISTS"); }
+      this.next();
+      if (this.acceptOp(".")) this.next();
+      if (this.acceptOp("(")) {
+        columns = [];
+        do { columns.push(this.identName(this.next())); } while (this.acceptOp(","));
+        this.expectOp(")");
+      }
+      this.expectWord("AS");
+    }
+    const q = this.select();
+    if (!this.atEnd()) this.unexpected("the end of the view");
+    return columns ? { ok: true, sql: q, columns } : { ok: true, sql: q };
+  }
+}
+
+const UTC_DATE = "CAST(now() AT TIME ZONE 'UTC' AS date)";
+const UTC_TIME = "CAST(date_trunc('second', now() AT TIME ZONE 'UTC') AS time)";
+const EPOCH_SECONDS = "CAST(floor(extract(epoch FROM now())) AS bigint)";
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function isIntLike(o: Out): boolean {
+  return o.ty === "int" || o.lit?.kind === "int";
+}
+
+function arith(a: Ty, b: Ty): Ty {
+  if (a === "float" || b === "float") return "float";
+  if (a === "numeric" || b === "numeric") return "numeric";
+  if (a === "int" && b === "int") return "int";
+  if (a === "time" || b === "time") return "unknown";
+  if ((a === "int" || a === "null") && (b === "int" || b === "null")) return "int";
+  return "unknown";
+}
+
+function numberLiteral(v: string): Out {
+  if (/^0x/i.test(v)) {
+    const n = BigInt(v);
+    if (n > 0xffffffffffffffffn) refuse(`hex literal ${v} does not fit in 64 bits`);
+    const signed = n > 0x7fffffffffffffffn ? n - 0x10000000000000000n : n; // SQLite reads hex as two's complement
+    return { sql: signed.toString(), ty: "int", atom: signed >= 0n, lit: { kind: "int", value: signed.toString() } };
+  }
+  if (/^\d+$/.test(v)) {
+    const n = BigInt(v);
+    if (n > 0x7fffffffffffffffn) refuse(`integer literal ${v} is too large for SQLite, which reads it as a real`);
+    return { sql: n.toString(), ty: "int", atom: true, lit: { kind: "int", value: n.toString() } };
+  }
+  let text = v;
+  if (text.startsWith(".")) text = `0${text}`;
+  if (/\.$/.test(text)) text = `${text}0`;
+  text = text.replace(/\.(?=[eE])/, ".0");
+  if (!Number.isFinite(Number(text))) refuse(`number ${v} is not finite`);
+  return { sql: text, ty: "float", atom: true, lit: { kind: "float", value: text } };
+}
+
+function run(fn: () => string): TranslateResult {
+  try {
+    return { ok: true, sql: fn() };
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Public API
+
+/**
+ * Translates one SQLite expression (CHECK body, index expression, partial-index
+ * WHERE, generated column) to PostgreSQL, or refuses with the reason.
+ */
+export function translateExpression(sql: string, ctx?: ExpressionContext): TranslateResult {
+  return run(() => {
+    const t = new Translator(sql, ctx);
+    const e = t.expr();
+    if (!t.atEnd()) refuse(`unexpected text after the expression in ${JSON.stringify(sql)}`);
+    return e.sql;
+  });
+}
+
+/**
+ * Translates a SQLite column DEFAULT (as `PRAGMA table_info` reports it) into a
+ * PostgreSQL DEFAULT for a column of type `pgType`, typing literals the way
+ * SQLite's column affinity would have stored them.
+ */
+export function translateDefault(sql: string, pgType: string, opts: DefaultOptions = {}): TranslateResult {
+  try {
+    return translateDefaultOrThrow(sql, pgType, opts);
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+function translateDefaultOrThrow(sql: string, pgType: string, opts: DefaultOptions): TranslateResult {
+  const ty = typeClass(pgType);
+  const t0 = pgType.trim().toLowerCase();
+  const tzType = t0.startsWith("timestamptz") || /^timestamp.*with time zone/.test(t0);
+  // https://www.sqlite.org/lang_datefunc.html#modifiers: 'localtime' shifts UTC to the writer's zone.
+  if (/^\(?\s*(datetime\s*\(\s*'now'|strftime\s*\(\s*'%Y-%m-%d[ T]%H:%M:%[Sf]'\s*,\s*'now')\s*,\s*'localtime'\s*\)\s*\)?$/i.test(sql.trim())) {
+    if (tzType) return { ok: true, sql: "now()", warning: "SQLite's 'now','localtime' stored the writer's local wall-clock time; now() is the same instant when --source-timezone is the writer's zone" };
+    refuse(`DEFAULT ${sql.trim()} for a ${pgType} column: 'localtime' is the wall-clock time of the machine that wrote the row; only a timestamptz column can take it (as now())`);
+  }
+  const tr = new Translator(sql, {}, true);
+  const e = tr.expr();
+  if (!tr.atEnd()) refuse(`unexpected text in DEFAULT ${sql}`);
+  const ok = (s: string, warning?: string): TranslateResult => (warning ? { ok: true, sql: s, warning } : { ok: true, sql: s });
+  const lit = e.lit;
+  const bad = (why: string): never => refuse(`DEFAULT ${sql.trim()} for a ${pgType} column: ${why}`);
+  if (lit?.kind === "null") return ok("NULL");
+
+  // Time defaults: 'now' forms are time-typed non-literals.
+  const isNow = e.sql === "now()";
+  const isToday = e.sql === UTC_DATE;
+  const isTimeNow = e.sql === UTC_TIME;
+  if (isNow || isToday || isTimeNow) {
+    const fmtMs = /%f/.test(sql);
+    switch (ty) {
+      case "time": {
+        const t = pgType.trim().toLowerCase();
+        if (t.startsWith("timestamp")) {
+          const tz = !/without time zone/.test(t) && (t.startsWith("timestamptz") || /with time zone/.test(t));
+          if (isNow) return ok(tz ? "now()" : "(now() AT TIME ZONE 'UTC')");
+          if (isToday) return ok(tz ? `(CAST(CAST(now() AT TIME ZONE 'UTC' AS date) AS timestamp) AT TIME ZONE ${quoteLiteral(opts.sourceTimezone ?? "UTC")})` : `CAST(CAST(now() AT TIME ZONE 'UTC' AS date) AS timestamp)`);
+          bad("a time of day is not a timestamp");
+        }
+        if (t.startsWith("date")) return isTimeNow ? bad("a time of day is not a date") : ok(UTC_DATE);
+        if (t.startsWith("time")) return isToday ? bad("a date is not a time of day") : ok(UTC_TIME);
+        return bad("unknown time type");
+      }
+      case "text":
+        // SQLite stores the UTC text; keep that format.
+        if (isNow) return ok(`to_char(now() AT TIME ZONE 'UTC', ${quoteLiteral(fmtMs ? "YYYY-MM-DD HH24:MI:SS.MS" : "YYYY-MM-DD HH24:MI:SS")})`);
+        if (isToday) return ok(`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')`);
+        return ok(`to_char(now() AT TIME ZONE 'UTC', 'HH24:MI:SS')`);
+      default:
+        return bad("the current time does not fit this type");
+    }
+  }
+  if (e.sql === EPOCH_SECONDS) return ty === "int" ? ok(EPOCH_SECONDS) : bad("epoch seconds fit only an integer column");
+
+  if (!lit) {
+    // A general expression: translate it; PostgreSQL coerces the result to the column type.
+    const r = translateExpression(sql);
+    if (!r.ok) return r;
+    return ok(r.sql);
+  }
+
+  const v = lit.value;
+  switch (ty) {
+    case "bool": {
+      const s = v.toLowerCase();
+      if (["1", "t", "true", "y", "yes", "on"].includes(s) && lit.kind !== "blob" && lit.kind !== "float") return ok("true");
+      if (["0", "f", "false", "n", "no", "off"].includes(s) && lit.kind !== "blob" && lit.kind !== "float") return ok("false");
+      if (lit.kind === "float" && Number(v) === 0) return ok("false");
+      if (lit.kind === "float" && Number(v) === 1) return ok("true");
+      return bad("not a boolean value");
+    }
+    case "int": {
+      let n: bigint;
+      const trimmed = lit.kind === "string" ? v.trim() : v;
+      if (lit.kind === "int" || (lit.kind === "string" && /^[+-]?\d+$/.test(trimmed))) n = BigInt(trimmed);
+      else if ((lit.kind === "float" || lit.kind === "string") && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) && Number.isInteger(Number(trimmed)) && Math.abs(Number(trimmed)) <= Number.MAX_SAFE_INTEGER) {
+        n = BigInt(Number(trimmed)); // INTEGER affinity stores an integral real as an integer
+      } else if (lit.kind === "bool") n = BigInt(v);
+      else return bad(`SQLite would store ${e.sql} as ${lit.kind === "string" ? "text" : lit.kind}, which is not an integer`);
+      const t = pgType.trim().toLowerCase();
+      const max = /^(smallint|int2)\b/.test(t) ? 32767n : /^(integer|int|int4)\b/.test(t) ? 2147483647n : 9223372036854775807n;
+      if (n > max || n < -max - 1n) return bad("out of range");
+      return ok(n.toString());
+    }
+    case "float": {
+      const s = lit.kind === "string" ? v.trim() : v;
+      if (lit.kind === "int" || lit.kind === "float" || (lit.kind === "string" && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s))) {
+        if (!Number.isFinite(Number(s))) return bad("not finite");
+        return ok(numberLiteral(s.replace(/^\+/, "").replace(/^-/, "")).sql.replace(/^/, s.startsWith("-") ? "-" : ""));
+      }
+      return bad("not a number");
+    }
+    case "numeric": {
+      const s = lit.kind === "string" ? v.trim() : v;
+      if (!(lit.kind === "int" || lit.kind === "float" || (lit.kind === "string" && /^[+-]?(\d+\.?\d*|\.\d+)$/.test(s)))) return bad("not an exact decimal number");
+      if (/[eE]/.test(s)) return bad("exponent notation is not translated");
+      const m = /numeric\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/i.exec(pgType) ?? /decimal\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/i.exec(pgType);
+      const norm = s.replace(/^\+/, "");
+      if (m) {
+        const p = Number(m[1]);
+        const sc = Number(m[2] ?? 0);
+        const [ip, fp = ""] = norm.replace(/^-/, "").split(".");
+        const frac = fp.replace(/0+$/, "");
+        if (frac.length > sc) return bad(`has more than ${sc} decimal places; PostgreSQL would round it`);
+        if (ip.replace(/^0+/, "").length > p - sc) return bad(`does not fit numeric(${p},${sc})`);
+      }
+      return ok(norm.startsWith(".") ? `0${norm}` : norm.startsWith("-.") ? `-0${norm.slice(1)}` : norm);
+    }
+    case "text": {
+      let s: string;
+      if (lit.kind === "string") s = v;
+      else if (lit.kind === "int") s = v; // TEXT affinity stores the number's text
+      else return bad(`SQLite would store ${e.sql} with a text rendering that is not reproduced`);
+      const m = /(?:varchar|character varying|char|character)\s*\(\s*(\d+)\s*\)/i.exec(pgType);
+      if (m && [...s].length > Number(m[1])) return bad(`longer than ${m[1]} characters`);
+      return ok(quoteLiteral(s));
+    }
+    case "blob":
+      if (lit.kind === "blob") return ok(e.sql);
+      return bad("SQLite would store a non-blob value");
+    case "json":
+      if (lit.kind !== "string") return bad("not a JSON text");
+      try { JSON.parse(v); } catch { return bad("not valid JSON"); }
+      return ok(quoteLiteral(v));
+    case "time": {
+      const t = pgType.trim().toLowerCase();
+      if (lit.kind === "int" || lit.kind === "float") {
+        if (!t.startsWith("timestamp")) return bad("a number is not a date or time");
+        if (Number(v) === 0) return ok(t.startsWith("timestamptz") || /with time zone/.test(t) ? "'1970-01-01 00:00:00+00'" : "'1970-01-01 00:00:00'");
+        if (!opts.epochUnit || lit.kind !== "int") return bad("an epoch number needs the column's epoch unit (seconds or milliseconds)");
+        const secs = opts.epochUnit === "ms" ? `${v} / 1000.0` : v;
+        return ok(t.startsWith("timestamptz") || /with time zone/.test(t) ? `to_timestamp(${secs})` : `(to_timestamp(${secs}) AT TIME ZONE 'UTC')`);
+      }
+      if (lit.kind !== "string") return bad("not a date or time text");
+      const dt = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?$/.exec(v.trim());
+      const tm = /^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/.exec(v.trim());
+      if (t.startsWith("timestamp")) {
+        if (!dt) return bad("not an ISO-8601 date/time text");
+        const naive = `${dt[1]} ${dt[2] ?? "00:00:00"}`;
+        if (t.startsWith("timestamptz") || /with time zone/.test(t)) return ok(`(TIMESTAMP ${quoteLiteral(naive)} AT TIME ZONE ${quoteLiteral(opts.sourceTimezone ?? "UTC")})`);
+        return ok(`TIMESTAMP ${quoteLiteral(naive)}`);
+      }
+      if (t.startsWith("date")) {
+        if (!dt || dt[2]) return bad("not a plain date");
+        return ok(`DATE ${quoteLiteral(dt[1])}`);
+      }
+      if (!tm) return bad("not a time of day");
+      return ok(`TIME ${quoteLiteral(v.trim())}`);
+    }
+    default:
+      if (lit.kind === "string") {
+        if (/^uuid\b/i.test(pgType.trim())) {
+          const hex = v.replace(/-/g, "");
+          if (!/^[0-9a-f]{32}$/i.test(hex)) return bad("not a UUID");
+          return ok(quoteLiteral(v));
+        }
+      }
+      return bad("the type is not handled");
+  }
+}
+
+/**
+ * Translates a view: either a whole `CREATE VIEW … AS SELECT …` statement or
+ * just its SELECT. Returns the PostgreSQL SELECT (and the view's column list
+ * when one was declared); the caller renders `CREATE VIEW`.
+ */
+export function translateViewSelect(sql: string, ctx?: ExpressionContext): TranslateResult & { columns?: string[] } {
+  try {
+    const tr = new Translator(sql, ctx);
+    return tr.view();
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Recognizers for CHECK constraints the engine drops because the type enforces them
+
+function checkDisjuncts(sql: string): Tok[][] | undefined {
+  let toks: Tok[];
+  try { toks = tokenize(sql).filter((t) => t.kind !== "eof"); } catch { return undefined; }
+  if (toks[0]?.kind === "word" && toks[0].value === "CONSTRAINT") toks = toks.slice(2);
+  if (toks[0]?.kind === "word" && toks[0].value === "CHECK") toks = toks.slice(1);
+  const strip = (ts: Tok[]): Tok[] => {
+    for (;;) {
+      if (ts.length < 2 || ts[0].value !== "(" || ts[ts.length - 1].value !== ")" || ts[0].kind !== "op") return ts;
+      let depth = 0;
+      for (let i = 0; i < ts.length; i++) {
+        if (ts[i].kind === "op" && ts[i].value === "(") depth++;
+        if (ts[i].kind === "op" && ts[i].value === ")") depth--;
+        if (depth === 0 && i < ts.length - 1) return ts;
+      }
+      ts = ts.slice(1, -1);
+    }
+  };
+  const out: Tok[][] = [];
+  let cur: Tok[] = [];
+  let depth = 0;
+  for (const t of strip(toks)) {
+    if (t.kind === "op" && t.value === "(") depth++;
+    if (t.kind === "op" && t.value === ")") depth--;
+    if (depth === 0 && t.kind === "word" && t.value === "OR") { out.push(strip(cur)); cur = []; continue; }
+    cur.push(t);
+  }
+  out.push(strip(cur));
+  return out;
+}
+
+function sameColumn(t: Tok | undefined, column: string): boolean {
+  if (!t || !(t.kind === "word" || t.kind === "qident")) return false;
+  return (t.kind === "qident" ? t.value : t.text).toLowerCase() === column.toLowerCase();
+}
+
+function shape(ts: Tok[]): string {
+  return ts.map((t) => (t.kind === "word" || t.kind === "op" ? t.value : t.kind === "number" ? `#${t.value.replace(/\.0*$/, "")}` : t.kind === "string" ? `'${t.value}` : "?")).join(" ");
+}
+
+function isNullTest(ts: Tok[], column: string): boolean {
+  return sameColumn(ts[0], column) && (shape(ts.slice(1)) === "IS NULL" || shape(ts.slice(1)) === "ISNULL");
+}
+
+/** True for `x IN (0,1)`, `x IN (1,0)`, `x = 0 OR x = 1` (optionally `OR x IS NULL`) on `column`. */
+export function isBooleanCheck(sql: string, column: string): boolean {
+  const ds = checkDisjuncts(sql);
+  if (!ds) return false;
+  let inList = false;
+  const eq = new Set<string>();
+  for (const d of ds) {
+    if (isNullTest(d, column)) continue;
+    if (!sameColumn(d[0], column)) return false;
+    const s = shape(d.slice(1));
+    if (s === "IN ( #0 , #1 )" || s === "IN ( #1 , #0 )") { inList = true; continue; }
+    if (s === "= #0" || s === "== #0") { eq.add("0"); continue; }
+    if (s === "= #1" || s === "== #1") { eq.add("1"); continue; }
+    return false;
+  }
+  return inList || eq.size === 2;
+}
+
+/** True for `JSON_VALID(x)`, optionally `OR x IS NULL` (Django's form), on `column`. */
+export function isJsonValidCheck(sql: string, column: string): boolean {
+  const ds = checkDisjuncts(sql);
+  if (!ds) return false;
+  let seen = false;
+  for (const d of ds) {
+    if (isNullTest(d, column)) continue;
+    if (d.length === 4 && d[0].kind === "word" && d[0].value === "JSON_VALID" && d[1].value === "(" && sameColumn(d[2], column) && d[3].value === ")") { seen = true; continue; }
+    return false;
+  }
+  return seen;
+}
