@@ -66,6 +66,8 @@ export interface TableReport {
   loadMs: number;
   verifyMs?: number;
   warnings: string[];
+  /** The type mapping of each column (added for `--report`). */
+  columns?: { source: string; target: string; declaredType: string; pgType: string; reason: string }[];
 }
 
 export interface MigrationReport {

@@ -1,0 +1,195 @@
+/**
+ * `sqlite-to-postgres plan | migrate | verify`. The only place that calls
+ * process.exit. Exit codes: 0 success, 1 migration/verification failure,
+ * 2 usage error. Secrets are redacted from every message.
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { buildPlan } from "./build-plan";
+import { migrate, verify } from "./migrate";
+import { formatPlan } from "./plan-format";
+import { redact, secretsOf } from "./pg-connection";
+import type { MigrateOptions, ProgressEvent } from "./types";
+
+class UsageError extends Error {}
+
+const COMMON_HELP = `
+Options shared by all commands:
+  --from FILE                 SQLite file (opened read-only)
+  --schema NAME               target schema (default public)
+  --type TABLE.COLUMN=PGTYPE  override a column's type (repeatable), e.g. --type agents.config=text
+  --source-timezone ZONE      IANA zone of naive SQLite datetimes (default UTC)
+  --fold-identifiers          fold names to lower case instead of keeping them exactly
+  --orphan-fks refuse|not-valid  orphan FK rows: refuse (default) or add the FK NOT VALID
+  -h, --help                  this help`;
+
+const HELP: Record<string, string> = {
+  main: `sqlite-to-postgres: lossless SQLite → PostgreSQL 16 migration
+
+Usage:
+  sqlite-to-postgres plan    --from app.db [--schema public] [--json]
+  sqlite-to-postgres migrate --from app.db --to postgresql://user@host:5432/db [options]
+  sqlite-to-postgres verify  --from app.db --to postgresql://user@host:5432/db [--schema public]
+
+Run "sqlite-to-postgres COMMAND --help" for the options of a command.
+Exit codes: 0 success, 1 migration or verification failure, 2 usage error.
+The password comes from the URL or PGPASSWORD and is never printed.`,
+  plan: `sqlite-to-postgres plan --from app.db [--schema public] [--json]
+
+Prints the translation plan without a server: per column the declared type,
+the storage classes present, the chosen PostgreSQL type and why, warnings;
+constraints, indexes, views, triggers and virtual tables and what happens to
+each; and every refusal with the option that fixes it. Exit 1 if refused.
+  --json                      print the plan as JSON
+${COMMON_HELP}
+
+Examples:
+  sqlite-to-postgres plan --from app.db
+  sqlite-to-postgres plan --from app.db --type products.qty=text --json > plan.json`,
+  migrate: `sqlite-to-postgres migrate --from app.db --to postgresql://user@host:port/db [options]
+
+Creates the schema, streams the data with COPY, adds keys, indexes and FKs,
+restarts identities, verifies every value, and commits, all in one
+transaction: on any failure the target is left exactly as it was.
+  --to URL                    target database (password in the URL or PGPASSWORD)
+  --report FILE               write a JSON report (rows, timings, type mappings, warnings)
+  --replace                   replace tables of the same names in a non-empty target schema
+  --no-verify                 skip value-by-value verification (benchmarks only)
+  --jobs N                    accepted for compatibility; tables load one after another in one transaction
+  --schema-mode translate     only "translate" is implemented
+${COMMON_HELP}
+
+Examples:
+  PGPASSWORD=secret sqlite-to-postgres migrate --from app.db --to postgresql://app@localhost:5432/app
+  sqlite-to-postgres migrate --from app.db --to postgresql://app@db:5432/app --schema legacy --report out.json
+  sqlite-to-postgres migrate --from app.db --to postgresql://app@db/app --type events.created_at=timestamptz --source-timezone Europe/Paris`,
+  verify: `sqlite-to-postgres verify --from app.db --to postgresql://user@host:port/db [--schema public]
+
+Compares the SQLite file with an already migrated schema: row counts and every
+value by type-aware equality. Exit 0 only if equal; mismatches name table,
+column and row key. Pass the same --type/--source-timezone as for migrate.
+  --to URL                    target database
+${COMMON_HELP}
+
+Examples:
+  sqlite-to-postgres verify --from app.db --to postgresql://app@localhost:5432/app`,
+};
+
+const OPTIONS = {
+  from: { type: "string" },
+  to: { type: "string" },
+  schema: { type: "string" },
+  json: { type: "boolean" },
+  report: { type: "string" },
+  type: { type: "string", multiple: true },
+  "source-timezone": { type: "string" },
+  replace: { type: "boolean" },
+  "no-verify": { type: "boolean" },
+  jobs: { type: "string" },
+  "fold-identifiers": { type: "boolean" },
+  "orphan-fks": { type: "string" },
+  "schema-mode": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} satisfies ParseArgsConfig["options"];
+
+const ALLOWED: Record<string, string[]> = {
+  plan: ["from", "schema", "json", "type", "source-timezone", "fold-identifiers", "orphan-fks", "help"],
+  migrate: ["from", "to", "schema", "report", "type", "source-timezone", "replace", "no-verify", "jobs", "fold-identifiers", "orphan-fks", "schema-mode", "help"],
+  verify: ["from", "to", "schema", "type", "source-timezone", "fold-identifiers", "orphan-fks", "help"],
+};
+
+function parseOverrides(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const eq = item.indexOf("=");
+    const key = eq > 0 ? item.slice(0, eq) : "";
+    if (eq <= 0 || !key.includes(".") || eq === item.length - 1) throw new UsageError(`--type expects TABLE.COLUMN=PGTYPE, got ${JSON.stringify(item)}`);
+    out[key] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+function progressPrinter(): (e: ProgressEvent) => void {
+  const tty = process.stderr.isTTY;
+  const start = new Map<string, number>();
+  return (e) => {
+    if (e.kind === "table-start") start.set(e.table, Date.now());
+    if (e.kind === "table-progress" && tty) {
+      const s = (Date.now() - (start.get(e.table) ?? Date.now())) / 1000;
+      process.stderr.write(`\r\x1b[K  ${e.table}: ${e.rows}/${e.totalRows} rows${s > 0 ? ` (${Math.round(e.rows / s)} rows/s)` : ""}`);
+    }
+    if (e.kind === "table-done") {
+      const rate = e.ms > 0 ? Math.round((e.rows * 1000) / e.ms) : e.rows;
+      process.stderr.write(`${tty ? "\r\x1b[K" : ""}  ${e.table}: ${e.rows} rows in ${e.ms} ms (${rate} rows/s)\n`);
+    }
+    if (e.kind === "phase" && e.ms !== undefined) process.stderr.write(`${e.phase}: ${e.ms} ms\n`);
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") { process.stdout.write(`${HELP.main}\n`); return command ? 0 : 2; }
+  if (!ALLOWED[command]) { process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}\n`); return 2; }
+  let secrets: string[] = [];
+  try {
+    let values: Record<string, string | boolean | string[] | undefined>;
+    try {
+      ({ values } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    for (const k of Object.keys(values)) if (!ALLOWED[command].includes(k)) throw new UsageError(`option --${k} does not apply to "${command}"`);
+    if (values.help) { process.stdout.write(`${HELP[command]}\n`); return 0; }
+    const from = values.from as string | undefined;
+    if (!from) throw new UsageError("--from is required");
+    const orphan = values["orphan-fks"] as string | undefined;
+    if (orphan && orphan !== "refuse" && orphan !== "not-valid") throw new UsageError("--orphan-fks must be refuse or not-valid");
+    const mode = values["schema-mode"] as string | undefined;
+    if (mode && mode !== "translate" && mode !== "existing") throw new UsageError("--schema-mode must be translate or existing");
+    const jobsText = values.jobs as string | undefined;
+    const jobs = jobsText === undefined ? undefined : Number(jobsText);
+    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError("--jobs must be a positive integer");
+    const mapping = {
+      schema: values.schema as string | undefined,
+      typeOverrides: parseOverrides(values.type as string[] | undefined),
+      sourceTimezone: values["source-timezone"] as string | undefined,
+      foldIdentifiers: !!values["fold-identifiers"],
+      orphanForeignKeys: orphan as "refuse" | "not-valid" | undefined,
+      schemaMode: mode as "translate" | "existing" | undefined,
+    };
+    if (command === "plan") {
+      const plan = buildPlan(from, mapping);
+      process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
+      return plan.errors.length ? 1 : 0;
+    }
+    const to = values.to as string | undefined;
+    if (!to) throw new UsageError("--to is required");
+    const options: MigrateOptions = { ...mapping, from, to, replace: !!values.replace, verify: !values["no-verify"], jobs, onProgress: progressPrinter(), log: (l) => process.stderr.write(`${l}\n`) };
+    secrets = secretsOf(options);
+    if (command === "migrate") {
+      const report = await migrate(options);
+      if (values.report) writeFileSync(values.report as string, `${JSON.stringify(report, null, 2)}\n`);
+      for (const w of report.warnings) process.stderr.write(`WARNING: ${redact(w, secrets)}\n`);
+      const rows = report.tables.reduce((a, t) => a + t.rows, 0);
+      process.stdout.write(`migrated ${report.tables.length} tables, ${rows} rows into schema "${report.schema}" in ${report.timings.totalMs} ms; ${report.verified ? "verified: every value equal" : "NOT verified (--no-verify)"}\n`);
+      return 0;
+    }
+    const v = await verify(options);
+    for (const t of v.tables) process.stdout.write(`${t.equal ? "equal    " : "DIFFERENT"} ${t.source} (${t.rows} rows)\n`);
+    for (const m of v.mismatches.slice(0, 100)) process.stdout.write(`  - table "${m.table}"${m.column ? ` column "${m.column}"` : ""}${m.key ? ` row ${m.key}` : ""}: ${m.message}\n`);
+    process.stdout.write(v.equal ? "verified: source and target are equal\n" : `verification FAILED: ${v.mismatches.length} mismatch(es)\n`);
+    return v.equal ? 0 : 1;
+  } catch (err) {
+    const msg = redact((err as Error).message, secrets.length ? secrets : [process.env.PGPASSWORD]);
+    if (err instanceof UsageError) { process.stderr.write(`usage error: ${msg}\n\n${HELP[command]}\n`); return 2; }
+    process.stderr.write(`error: ${msg}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+    process.stderr.write(`error: ${redact(String((err as Error)?.message ?? err), [process.env.PGPASSWORD])}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * SQLite value → one field of PostgreSQL's COPY text format.
+ * https://www.postgresql.org/docs/16/sql-copy.html#id-1.9.3.55.9.2
+ * Values were validated by the scan; encoders only convert.
+ */
+import type { ColumnPlan } from "./plan-types";
+import { epochToMicros, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, partsToMicros, shortestDecimal } from "./value-formats";
+
+export const NULL_FIELD = "\\N";
+const SPECIAL = /[\\\n\r\t]/;
+
+/** Escapes text for a COPY text-format field. */
+export function copyEscape(s: string): string {
+  if (!SPECIAL.test(s)) return s;
+  return s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
+}
+
+export type Encoder = (v: unknown) => string;
+
+function num(v: unknown): string {
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "number") return Number.isFinite(v) ? shortestDecimal(v) : v > 0 ? "Infinity" : v < 0 ? "-Infinity" : "NaN";
+  throw new Error(`unexpected ${typeof v} value for a numeric column`);
+}
+
+function asText(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "number") return String(v);
+  if (Buffer.isBuffer(v)) return v.toString("utf8");
+  return String(v);
+}
+
+/** The encoder for one planned column. `zone` is the source time zone (for the `timestamp` override). */
+export function encoderFor(c: ColumnPlan, zone: string): Encoder {
+  switch (c.conversion) {
+    case "integer":
+      return (v) => (v === null ? NULL_FIELD : typeof v === "bigint" ? v.toString() : num(v));
+    case "double":
+    case "numeric":
+      return (v) => (v === null ? NULL_FIELD : num(v));
+    case "text":
+    case "uuid":
+    case "json":
+      return (v) => (v === null ? NULL_FIELD : typeof v === "string" ? copyEscape(v) : copyEscape(asText(v)));
+    case "bytea":
+      return (v) => (v === null ? NULL_FIELD : `\\\\x${(Buffer.isBuffer(v) ? v : Buffer.from(asText(v), "utf8")).toString("hex")}`);
+    case "boolean":
+      return (v) => {
+        if (v === null) return NULL_FIELD;
+        if (typeof v === "string") return v.trim();
+        return v === 0n || v === 0 ? "f" : "t";
+      };
+    case "timestamptz": {
+      const unit = c.epochUnit ?? "s";
+      return (v) => {
+        if (v === null) return NULL_FIELD;
+        if (typeof v === "string") return copyEscape(v.trim());
+        return microsToIso(epochToMicros(v as number | bigint, unit));
+      };
+    }
+    case "timestamp": {
+      const unit = c.epochUnit ?? "s";
+      return (v) => {
+        if (v === null) return NULL_FIELD;
+        if (typeof v === "string") {
+          const p = parseDateTimeText(v);
+          if (p && p.offsetMinutes !== null) return microsToIso(partsToMicros(p, zone)).replace("Z", "");
+          return copyEscape(v.trim());
+        }
+        return microsToIso(epochToMicros(v as number | bigint, unit)).replace("Z", "");
+      };
+    }
+    case "date":
+      return (v) => (v === null ? NULL_FIELD : normalizeDateText(String(v)) ?? copyEscape(String(v)));
+    case "time":
+      return (v) => (v === null ? NULL_FIELD : normalizeTimeText(String(v)) ?? copyEscape(String(v)));
+    default: {
+      const never: never = c.conversion;
+      throw new Error(`unknown conversion ${String(never)}`);
+    }
+  }
+}
+
+/** The SQLite expression that reads a planned column for loading. */
+export function sourceExpression(c: ColumnPlan, quote: (s: string) => string): string {
+  if (c.fromRowid) return c.source;
+  const q = quote(c.source);
+  // SQLite's binary JSONB (a blob) is turned back into JSON text by json().
+  if (c.conversion === "json") return `CASE WHEN typeof(${q}) = 'blob' THEN json(${q}) ELSE ${q} END`;
+  return q;
+}

@@ -1,0 +1,96 @@
+/**
+ * Streams one table from SQLite into PostgreSQL with COPY (text format),
+ * in large chunks with backpressure: memory is bounded by the chunk size,
+ * not by the table. Checks COPY's own row count against the source.
+ */
+import { once } from "node:events";
+import { isUtf8 } from "node:buffer";
+import { finished } from "node:stream/promises";
+import type { ClientBase } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { encoderFor, sourceExpression } from "./copy-encode";
+import { showKey, showValue } from "./column-scan";
+import type { TablePlan } from "./plan-types";
+import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
+import type { SqliteDb } from "./sqlite-source";
+import { overrideFlag } from "./type-mapping";
+
+/** Bytes of COPY text buffered before a write (memory bound per table). */
+export const COPY_CHUNK = 1 << 20;
+
+export interface LoadResult {
+  rows: number;
+  ms: number;
+}
+
+export interface LoadOptions {
+  schema: string;
+  /** Target table name (default: the planned name; a shadow name for re-sync). */
+  name?: string;
+  zone: string;
+  onProgress?: (rows: number) => void;
+}
+
+function keyNames(t: TablePlan): string[] {
+  return t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
+}
+
+/**
+ * Loads the rows of planned table `t` into `schema.name` (which must exist)
+ * through `client`, inside the caller's transaction. Text that SQLite holds
+ * as invalid UTF-8 fails the load with the row key and the fix.
+ */
+export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, opts: LoadOptions): Promise<LoadResult> {
+  const started = Date.now();
+  const cols = t.columns.filter((c) => !c.generated);
+  const encoders = cols.map((c) => encoderFor(c, opts.zone));
+  const textish = cols.map((c) => c.conversion !== "bytea" && c.conversion !== "integer" && c.conversion !== "double" && c.conversion !== "numeric" && c.conversion !== "boolean");
+  const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
+  const select = `SELECT ${[...cols.map((c) => sourceExpression(c, quoteSqliteIdent)), ...keyExprs].join(", ")} FROM main.${quoteSqliteIdent(t.source)}`;
+  const stmt = db.prepare(select).raw();
+  const n = cols.length;
+  const target = qualified(opts.schema, opts.name ?? t.target);
+  const stream = client.query(copyFrom(`COPY ${target} (${cols.map((c) => quoteIdent(c.target)).join(", ")}) FROM STDIN`));
+  const suspects: { col: number; key: unknown[] }[] = [];
+  let rows = 0;
+  let buf = "";
+  const iter = stmt.iterate() as IterableIterator<unknown[]>;
+  try {
+    for (const row of iter) {
+      let line = "";
+      for (let i = 0; i < n; i++) {
+        const v = row[i];
+        // better-sqlite3 decodes invalid UTF-8 to U+FFFD; check those values' raw bytes afterwards.
+        if (textish[i] && typeof v === "string" && v.includes("\uFFFD") && suspects.length < 1000) suspects.push({ col: i, key: row.slice(n) });
+        line += i === 0 ? encoders[i](v) : `\t${encoders[i](v)}`;
+      }
+      buf += `${line}\n`;
+      rows++;
+      if (buf.length >= COPY_CHUNK) {
+        const ok = stream.write(buf);
+        buf = "";
+        opts.onProgress?.(rows);
+        if (!ok) await once(stream, "drain");
+      }
+    }
+    stream.end(buf);
+    await finished(stream);
+  } catch (err) {
+    iter.return?.();
+    stream.destroy(err as Error);
+    throw new Error(`loading table "${t.source}" failed: ${(err as Error).message}`);
+  }
+  for (const s of suspects) {
+    const c = cols[s.col];
+    const where = keyExprs.map((e) => `${e} = ?`).join(" AND ");
+    const raw = db.prepare(`SELECT CAST(${quoteSqliteIdent(c.source)} AS BLOB) FROM main.${quoteSqliteIdent(t.source)} WHERE ${where}`).pluck().get(...s.key) as Buffer | null;
+    if (raw && !isUtf8(raw)) {
+      const fix = overrideFlag(t.source, c.source, "bytea");
+      throw new Error(`table "${t.source}" column "${c.source}": row ${showKey(keyNames(t), s.key)} holds invalid UTF-8 ${showValue(raw)}; fix the row or map the column with ${fix}`);
+    }
+  }
+  const copied = (stream as unknown as { rowCount?: number }).rowCount;
+  if (typeof copied === "number" && copied !== rows) throw new Error(`table "${t.source}": COPY stored ${copied} rows but ${rows} were read`);
+  opts.onProgress?.(rows);
+  return { rows, ms: Date.now() - started };
+}

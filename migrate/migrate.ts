@@ -1,0 +1,174 @@
+/**
+ * The migration: plan → one PostgreSQL transaction holding the DDL, the
+ * COPY load, constraints, indexes, identity restarts, FKs, views and the
+ * value-by-value verification → COMMIT. Any failure rolls back, so the
+ * target is exactly as it was (also after kill -9: an uncommitted
+ * transaction leaves nothing).
+ */
+import type { Client } from "pg";
+import { loadTable } from "./load-table";
+import { planFromDatabase } from "./plan";
+import { formatPlanErrors } from "./plan-errors";
+import type { Plan } from "./plan-types";
+import { connect, redactError } from "./pg-connection";
+import { quoteLiteral } from "./quote";
+import { foreignKeyDdl, renderStatement, tableCreateDdl, tablePostLoadDdl, viewDdl, type DdlStatement } from "./render-ddl";
+import { openSource, type SqliteDb } from "./sqlite-source";
+import type { MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
+import { verifyTable } from "./verify-table";
+
+/** Session settings for loading and reading back: naive datetimes are read in the source zone. */
+export async function setSession(client: Client, zone: string): Promise<void> {
+  await client.query(`SET LOCAL TimeZone = ${quoteLiteral(zone)}`);
+  await client.query("SET LOCAL DateStyle = 'ISO, YMD'");
+  await client.query("SET LOCAL IntervalStyle = 'postgres'");
+  await client.query("SET LOCAL extra_float_digits = 1");
+  await client.query("SET LOCAL client_encoding = 'UTF8'");
+}
+
+/** Relations already in the target schema. */
+export async function existingRelations(client: Client, schema: string): Promise<{ name: string; kind: string }[]> {
+  const r = await client.query(
+    `SELECT c.relname AS name, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1`, [schema]);
+  return r.rows as { name: string; kind: string }[];
+}
+
+export function tableWarnings(t: Plan["tables"][number]): string[] {
+  return [...t.columns.flatMap((c) => c.warnings.map((w) => `${c.source}: ${w}`)), ...t.warnings];
+}
+
+/** Verifies every planned table through `client` (inside or outside a transaction). */
+export async function verifyPlan(db: SqliteDb, client: Client, plan: Plan, zone: string, onTable?: (source: string, ms: number) => void): Promise<VerifyReport> {
+  const tables: VerifyReport["tables"] = [];
+  const mismatches: VerifyMismatch[] = [];
+  for (const t of plan.tables) {
+    const r = await verifyTable(db, client, t, plan.schema, zone);
+    tables.push({ source: t.source, target: t.target, rows: r.rows, equal: r.equal });
+    mismatches.push(...r.mismatches);
+    onTable?.(t.source, r.ms);
+  }
+  return { equal: mismatches.length === 0, tables, mismatches };
+}
+
+export function formatMismatches(v: VerifyReport): string {
+  return v.mismatches.slice(0, 50).map((m) => `  - table "${m.table}"${m.column ? ` column "${m.column}"` : ""}${m.key ? ` row ${m.key}` : ""}: ${m.message}`).join("\n");
+}
+
+export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
+  const t0 = Date.now();
+  const log = options.log ?? (() => undefined);
+  const progress = options.onProgress ?? (() => undefined);
+  const zone = options.sourceTimezone ?? "UTC";
+  if ((options.schemaMode ?? "translate") !== "translate") throw new Error(`schema mode ${JSON.stringify(options.schemaMode)} is not supported by this engine yet; use translate`);
+  const src = openSource(options.from);
+  try {
+    const plan = planFromDatabase(src.db, options.from, options);
+    const planMs = Date.now() - t0;
+    progress({ kind: "phase", phase: "plan", ms: planMs });
+    if (plan.errors.length) throw new Error(formatPlanErrors(plan));
+    const schema = plan.schema;
+    const client = await connect(options);
+    const timings = { planMs, schemaMs: 0, loadMs: 0, constraintsMs: 0, verifyMs: 0, totalMs: 0 };
+    const tables: TableReport[] = [];
+    const warnings = [...plan.warnings];
+    let verified = false;
+    const run = async (s: DdlStatement) => { await client.query(renderStatement(s)); };
+    try {
+      await client.query("BEGIN");
+      await setSession(client, zone);
+      // One migration per schema at a time.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sqlite-to-postgres:${schema}`]);
+      let t = Date.now();
+      const existing = await existingRelations(client, schema);
+      if (existing.length && !options.replace) {
+        throw new Error(`target schema "${schema}" already has ${existing.length} table(s)/view(s) (${existing.slice(0, 5).map((e) => e.name).join(", ")}${existing.length > 5 ? ", …" : ""}); refusing to write into it. Pass --replace to replace them, or choose another --schema`);
+      }
+      await run({ kind: "create-schema", schema });
+      if (existing.length) {
+        const ours = new Set([...plan.tables.map((x) => x.target), ...plan.views.map((v) => v.target)]);
+        for (const e of existing) {
+          if (!ours.has(e.name)) { warnings.push(`--replace: existing ${e.kind === "v" ? "view" : "table"} ${e.name} is not in the SQLite file and was left in place`); continue; }
+          await run(e.kind === "v" || e.kind === "m" ? { kind: "drop-view", schema, view: e.name } : { kind: "drop-table", schema, table: e.name });
+        }
+        log(`--replace: dropped ${existing.filter((e) => ours.has(e.name)).length} existing relation(s)`);
+      }
+      for (const tp of plan.tables) for (const s of tableCreateDdl(schema, tp)) await run(s);
+      timings.schemaMs = Date.now() - t;
+      progress({ kind: "phase", phase: "schema", ms: timings.schemaMs });
+
+      t = Date.now();
+      for (const tp of plan.tables) {
+        progress({ kind: "table-start", table: tp.source, totalRows: tp.rows });
+        const r = await loadTable(src.db, client, tp, { schema, zone, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
+        progress({ kind: "table-done", table: tp.source, rows: r.rows, ms: r.ms });
+        log(`loaded ${tp.source} → ${schema}.${tp.target}: ${r.rows} rows in ${r.ms} ms`);
+        tables.push({ source: tp.source, target: tp.target, rows: r.rows, loadMs: r.ms, warnings: tableWarnings(tp), columns: tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason })) });
+      }
+      timings.loadMs = Date.now() - t;
+      progress({ kind: "phase", phase: "load", ms: timings.loadMs });
+
+      t = Date.now();
+      for (const tp of plan.tables) for (const s of tablePostLoadDdl(schema, tp)) await run(s);
+      for (const s of foreignKeyDdl(plan)) await run(s);
+      for (const s of viewDdl(plan)) await run(s);
+      timings.constraintsMs = Date.now() - t;
+      progress({ kind: "phase", phase: "constraints", ms: timings.constraintsMs });
+
+      if (options.verify !== false) {
+        t = Date.now();
+        const v = await verifyPlan(src.db, client, plan, zone, (source, ms) => {
+          const r = tables.find((x) => x.source === source);
+          if (r) r.verifyMs = ms;
+        });
+        timings.verifyMs = Date.now() - t;
+        progress({ kind: "phase", phase: "verify", ms: timings.verifyMs });
+        if (!v.equal) throw new Error(`verification failed, nothing committed:\n${formatMismatches(v)}`);
+        verified = true;
+      } else {
+        warnings.push("verification skipped (--no-verify)");
+      }
+      t = Date.now();
+      await client.query("COMMIT");
+      progress({ kind: "phase", phase: "commit", ms: Date.now() - t });
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      const e = redactError(err, options);
+      throw new Error(/refus|nothing committed|not touched/.test(e.message) ? e.message : `migration failed and was rolled back (target unchanged): ${e.message}`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    timings.totalMs = Date.now() - t0;
+    return { schema, tables, timings, warnings, verified };
+  } finally {
+    src.close();
+  }
+}
+
+/** Compares an already migrated target with the SQLite file, value by value. */
+export async function verify(options: MigrateOptions): Promise<VerifyReport> {
+  const zone = options.sourceTimezone ?? "UTC";
+  const src = openSource(options.from);
+  try {
+    const plan = planFromDatabase(src.db, options.from, options);
+    if (plan.errors.length) throw new Error(formatPlanErrors(plan));
+    const client = await connect(options);
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await setSession(client, zone);
+      const missing: VerifyMismatch[] = [];
+      const present = new Set((await existingRelations(client, plan.schema)).map((r) => r.name));
+      const planForVerify = { ...plan, tables: plan.tables.filter((t) => present.has(t.target) || (missing.push({ table: t.source, message: `table ${plan.schema}.${t.target} does not exist in PostgreSQL` }), false)) };
+      const v = await verifyPlan(src.db, client, planForVerify, zone);
+      await client.query("COMMIT");
+      return { equal: v.equal && missing.length === 0, tables: v.tables, mismatches: [...missing, ...v.mismatches] };
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw redactError(err, options);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } finally {
+    src.close();
+  }
+}

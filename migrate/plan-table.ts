@@ -1,0 +1,215 @@
+/**
+ * Plans one SQLite table: columns (scan + type mapping), keys, uniques,
+ * CHECKs, indexes. Foreign keys are planned in `plan.ts`, once every table's
+ * types are known.
+ */
+import { classifyDeclared } from "./declared-type";
+import { translateDefault } from "./default-value";
+import type { ExpressionContext, ExpressionTranslator } from "./expression";
+import { NameAllocator, type IdentifierChange } from "./identifiers";
+import type { SqliteTable } from "./introspect";
+import { scanTable, showKey, type ScanColumn, type TableKey } from "./column-scan";
+import type { CheckPlan, ColumnPlan, IndexPlan, PlanError, TablePlan } from "./plan-types";
+import { quoteIdent, quoteSqliteIdent } from "./quote";
+import type { SqliteDb } from "./sqlite-source";
+import { mapColumnType } from "./type-mapping";
+
+export interface TableContext {
+  db: SqliteDb;
+  fold: boolean;
+  zone: string;
+  overrides: Record<string, string>;
+  translator: ExpressionTranslator;
+  relations: NameAllocator;
+  changes: IdentifierChange[];
+  errors: PlanError[];
+  /** Source names of columns referenced by some FK, per table (lower-cased table name). */
+  referenced: Map<string, Set<string>>;
+  sequences: Record<string, bigint>;
+  tableTargets: Record<string, string>;
+  schema: string;
+}
+
+const ID_NAME = /(^id$|_id$|[a-z0-9]Id$|uuid$|guid$)/i;
+
+function rowidName(t: SqliteTable): string {
+  const names = new Set(t.columns.map((c) => c.name.toLowerCase()));
+  return ["rowid", "_rowid_", "oid"].find((n) => !names.has(n)) ?? "rowid";
+}
+
+/** Checks made redundant by the PostgreSQL type: `x IN (0,1)` on booleans, `JSON_VALID(x)` on jsonb. */
+function redundantCheck(expr: string, columns: ColumnPlan[]): string | null {
+  const e = expr.replace(/\s+/g, " ").trim();
+  const name = `(?:"((?:[^"]|"")+)"|\`([^\`]+)\`|\\[([^\\]]+)\\]|([A-Za-z_][A-Za-z0-9_]*))`;
+  const json = new RegExp(`^\\(?\\s*json_valid\\s*\\(\\s*${name}\\s*\\)\\s*(?:OR\\s+${name}\\s+IS\\s+NULL)?\\s*\\)?$`, "i").exec(e);
+  const bool = new RegExp(`^\\(?\\s*${name}\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)\\s*\\)?$`, "i").exec(e);
+  const pick = (m: RegExpExecArray) => (m[1]?.replace(/""/g, '"') ?? m[2] ?? m[3] ?? m[4]);
+  if (json) {
+    const c = columns.find((x) => x.source.toLowerCase() === pick(json).toLowerCase());
+    if (c && c.conversion === "json") return `JSON_VALID check on ${c.source}: jsonb enforces it`;
+  }
+  if (bool) {
+    const c = columns.find((x) => x.source.toLowerCase() === pick(bool).toLowerCase());
+    if (c && c.conversion === "boolean") return `IN (0,1) check on ${c.source}: boolean enforces it`;
+  }
+  return null;
+}
+
+export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
+  const { db } = cx;
+  const target = cx.tableTargets[t.name];
+  const warnings: string[] = [];
+  const isFts = t.kind === "virtual";
+  const colNames = new NameAllocator(cx.fold, cx.changes, "column", t.name);
+  const pkSet = new Set(t.primaryKey);
+  const fkCols = new Set(t.foreignKeys.flatMap((f) => f.from));
+  const refCols = cx.referenced.get(t.name.toLowerCase()) ?? new Set<string>();
+  const hasPk = t.primaryKey.length > 0;
+  const rid = rowidName(t);
+  const key: TableKey = hasPk
+    ? { exprs: t.primaryKey.map((c) => quoteSqliteIdent(c)), names: t.primaryKey }
+    : { exprs: [rid], names: [rid] };
+
+  // NULLs in a primary key: SQLite allows them outside INTEGER PRIMARY KEY / WITHOUT ROWID.
+  if (hasPk && !t.rowidAlias && !t.withoutRowid) {
+    const cond = t.primaryKey.map((c) => `${quoteSqliteIdent(c)} IS NULL`).join(" OR ");
+    const n = Number(db.prepare(`SELECT count(*) FROM main.${quoteSqliteIdent(t.name)} WHERE ${cond}`).pluck().get());
+    if (n > 0) {
+      const r = db.prepare(`SELECT ${rid}, ${key.exprs.join(", ")} FROM main.${quoteSqliteIdent(t.name)} WHERE ${cond} LIMIT 1`).raw().get() as unknown[];
+      cx.errors.push({ table: t.name, column: t.primaryKey.join(", "), key: showKey([rid, ...t.primaryKey], r), message: `table "${t.name}": ${n} row(s) have NULL in primary key (${t.primaryKey.join(", ")}), which PostgreSQL forbids; first at ${showKey([rid, ...t.primaryKey], r)}; fix or delete those rows in the SQLite file` });
+    }
+  }
+  const keyNullable = hasPk && !t.rowidAlias && !t.withoutRowid;
+
+  const families = t.columns.map((c) => classifyDeclared(c.declaredType));
+  const scanCols: ScanColumn[] = t.columns.map((c, i) => {
+    const f = families[i];
+    const override = cx.overrides[`${t.name}.${c.name}`];
+    const keyish = pkSet.has(c.name) || fkCols.has(c.name) || refCols.has(c.name) || ID_NAME.test(c.name);
+    const profile = !!override || ["uuid", "datetime", "date", "time", "boolean", "numeric", "inferred"].includes(f.kind) || ((f.kind === "varchar" || f.kind === "text") && keyish);
+    const jsonCheck = [...c.checks, ...t.checks].some((k) => /json_valid/i.test(k.expression));
+    return { name: c.name, family: f, profile, json: f.kind === "json" || jsonCheck || !!override, sampleAll: !!override };
+  });
+  const stats = scanTable(db, t.name, scanCols, key);
+  const rows = stats.size ? stats.values().next().value!.rows : Number(db.prepare(`SELECT count(*) FROM main.${quoteSqliteIdent(t.name)}`).pluck().get());
+
+  const columns: ColumnPlan[] = [];
+  if (isFts) columns.push({ source: rid, target: colNames.allocate("rowid"), declaredType: "rowid", storage: { integer: rows, real: 0, text: 0, blob: 0, null: 0 }, pgType: "bigint", conversion: "integer", reason: "FTS rowid (links rows to their content)", warnings: [], notNull: true, fromRowid: true });
+  const ctx: ExpressionContext = { table: t.name, columns: {}, tables: cx.tableTargets, schema: cx.schema, columnTypes: {} };
+  t.columns.forEach((c, i) => {
+    const s = stats.get(c.name)!;
+    const override = cx.overrides[`${t.name}.${c.name}`];
+    const m = mapColumnType({
+      table: t.name, column: c.name, declaredType: c.declaredType, family: families[i], stats: s,
+      isKey: pkSet.has(c.name) || fkCols.has(c.name) || refCols.has(c.name),
+      hasJsonCheck: scanCols[i].json && families[i].kind !== "json" && !override, override, sourceTimezone: cx.zone,
+    });
+    if (m.refusal) {
+      const at = m.refusal.sample ? `; first at row ${m.refusal.sample.key} value ${m.refusal.sample.value}` : "";
+      cx.errors.push({ table: t.name, column: c.name, key: m.refusal.sample?.key, value: m.refusal.sample?.value, fix: m.refusal.fix,
+        message: `table "${t.name}" column "${c.name}": ${m.refusal.problem}${at}; fix the row(s) or map the column with ${m.refusal.fix}` });
+    }
+    const col: ColumnPlan = {
+      source: c.name, target: colNames.allocate(c.name), declaredType: c.declaredType, storage: s.storage, pgType: m.pgType,
+      conversion: m.conversion, reason: m.reason, warnings: [...m.warnings],
+      notNull: c.notNull || pkSet.has(c.name) && !keyNullable,
+    };
+    if (m.epochUnit) col.epochUnit = m.epochUnit;
+    if (c.collation && c.collation.toUpperCase() !== "BINARY") {
+      col.collation = c.collation;
+      col.warnings.push(`COLLATE ${c.collation} has no PostgreSQL equivalent; comparisons become case/space sensitive`);
+    }
+    ctx.columns![c.name] = col.target;
+    ctx.columnTypes![c.name] = col.pgType;
+    columns.push(col);
+  });
+  // Defaults, generated columns, identity (need every column's target name first).
+  const offset = isFts ? 1 : 0;
+  t.columns.forEach((c, i) => {
+    const col = columns[i + offset];
+    if (c.generated) {
+      const r = cx.translator.expression(c.generated.expression, ctx);
+      if (r.ok) col.generated = { sqlite: c.generated.expression, pg: r.sql };
+      else col.warnings.push(`generated column (${c.generated.kind}) kept as a plain column holding the computed values: expression not translated (${r.reason})`);
+    }
+    if (c.defaultSql !== null && !c.generated) {
+      const r = translateDefault(c.defaultSql, col.conversion, col.pgType, cx.zone, cx.translator, ctx);
+      if (r.ok) { if (r.sql) col.default = r.sql; }
+      else col.warnings.push(`DEFAULT ${c.defaultSql} not translated (${r.reason}); the column has no default in PostgreSQL`);
+    }
+    if (t.rowidAlias === c.name && col.conversion === "integer") {
+      const max = db.prepare(`SELECT max(${quoteSqliteIdent(c.name)}) FROM main.${quoteSqliteIdent(t.name)}`).pluck().get() as bigint | null;
+      const seq = cx.sequences[t.name] ?? 0n;
+      let next = (max ?? 0n) > seq ? (max ?? 0n) : seq;
+      next = next < 0n ? 1n : next + 1n;
+      col.identity = { restartWith: String(next) };
+      col.reason += t.autoincrement ? "; AUTOINCREMENT → identity" : "; INTEGER PRIMARY KEY → identity";
+    }
+  });
+
+  const byName = (n: string) => columns.find((c) => c.source === n) ?? columns.find((c) => c.source.toLowerCase() === n.toLowerCase());
+  const primaryKey = hasPk ? { name: cx.relations.allocate(`${target}_pkey`, "constraint"), columns: t.primaryKey.map((c) => byName(c)!.target) } : undefined;
+
+  const uniques: TablePlan["uniques"] = [];
+  const indexes: IndexPlan[] = [];
+  for (const ix of t.indexes) {
+    if (ix.origin === "pk") continue;
+    const colsOk = ix.columns.every((k) => k.name !== null);
+    if (ix.origin === "u" && colsOk && !ix.where) {
+      uniques.push({ name: cx.relations.allocate(`${target}_${ix.columns.map((k) => byName(k.name!)!.target).join("_")}_key`, "constraint"), columns: ix.columns.map((k) => byName(k.name!)!.target), source: ix.name });
+      continue;
+    }
+    const keys: string[] = [];
+    let skip: string | null = null;
+    for (const k of ix.columns) {
+      let sql: string;
+      if (k.name !== null) {
+        const col = byName(k.name);
+        if (!col) { skip = `column ${k.name} not found`; break; }
+        sql = quoteIdent(col.target);
+      } else {
+        const r = k.expression ? cx.translator.expression(k.expression, ctx) : { ok: false as const, reason: "expression not readable" };
+        if (!r.ok) { skip = `expression ${k.expression ?? "?"} not translated (${r.reason})`; break; }
+        sql = `(${r.sql})`;
+      }
+      if (k.collation.toUpperCase() !== "BINARY") warnings.push(`index ${ix.name}: COLLATE ${k.collation} dropped (no PostgreSQL equivalent)`);
+      keys.push(k.desc ? `${sql} DESC` : sql);
+    }
+    let where: string | undefined;
+    if (!skip && ix.where) {
+      const r = cx.translator.expression(ix.where, ctx);
+      if (r.ok) where = r.sql;
+      else skip = `WHERE ${ix.where} not translated (${r.reason})`;
+    }
+    const name = cx.relations.allocate(ix.name, "index");
+    if (skip) warnings.push(`index ${ix.name} skipped: ${skip}`);
+    indexes.push({ source: ix.name, target: name, unique: ix.unique, keys: keys.join(", "), ...(where ? { where } : {}), action: skip ? "skip" : "create", reason: skip ?? (ix.origin === "u" ? "UNIQUE constraint with expressions or WHERE" : "CREATE INDEX") });
+  }
+
+  const checks: CheckPlan[] = [];
+  const allChecks = [...t.columns.flatMap((c) => c.checks), ...t.checks];
+  const checkNames = new NameAllocator(cx.fold, cx.changes, "constraint", t.name);
+  for (const k of allChecks) {
+    const red = redundantCheck(k.expression, columns);
+    if (red) { checks.push({ ...(k.name ? { name: k.name } : {}), sqlite: k.expression, action: "drop", reason: red }); continue; }
+    const r = cx.translator.expression(k.expression, ctx);
+    if (r.ok) checks.push({ name: checkNames.allocate(k.name ?? `${target}_check${checks.length + 1}`), sqlite: k.expression, pg: r.sql, action: "create", reason: "translated" });
+    else {
+      checks.push({ ...(k.name ? { name: k.name } : {}), sqlite: k.expression, action: "skip", reason: r.reason });
+      warnings.push(`CHECK (${k.expression}) not translated: ${r.reason}`);
+    }
+  }
+
+  const plan: TablePlan = {
+    source: t.name, target, kind: isFts ? "fts" : "table", withoutRowid: t.withoutRowid, strict: t.strict, rows, columns,
+    sourceKey: key.exprs.map((e, i) => (hasPk && columns.find((c) => c.source === t.primaryKey[i])?.conversion === "text" ? `${e} COLLATE BINARY` : e)),
+    ...(primaryKey ? { primaryKey } : isFts ? { primaryKey: { name: cx.relations.allocate(`${target}_pkey`, "constraint"), columns: [columns[0].target] } } : {}),
+    uniques, checks, indexes, foreignKeys: [], warnings,
+  };
+  if (isFts) {
+    const textCols = columns.slice(1).filter((c) => c.conversion === "text");
+    const col = colNames.allocate("search_vector");
+    plan.fts = { column: col, config: "simple", sourceColumns: textCols.map((c) => c.target), index: cx.relations.allocate(`${target}_${col}_idx`, "index") };
+  }
+  return plan;
+}

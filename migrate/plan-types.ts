@@ -1,0 +1,191 @@
+/**
+ * The translation plan as plain data: what `plan` prints, what tests compare
+ * with deep equality, and what `render-ddl.ts` turns into SQL.
+ */
+import type { IdentifierChange } from "./identifiers";
+
+/** How a SQLite value is turned into the text PostgreSQL's COPY reads. */
+export type Conversion =
+  | "integer"
+  | "double"
+  | "numeric"
+  | "text"
+  | "bytea"
+  | "boolean"
+  | "uuid"
+  | "json"
+  | "timestamptz"
+  | "timestamp"
+  | "date"
+  | "time";
+
+/** A value shown in messages, with the key of its row (`id=42`). */
+export interface Sample {
+  key: string;
+  value: string;
+}
+
+/** What the scan saw in one column. */
+export interface ColumnStats {
+  rows: number;
+  /** Counts per SQLite storage class (`typeof()`). */
+  storage: { integer: number; real: number; text: number; blob: number; null: number };
+  /** Longest text value in characters, 0 when none. */
+  maxTextChars: number;
+  textWithNul: number;
+  firstTextWithNul?: Sample;
+  /** Text values that parse as a UUID (32 hex or 36 dashed). */
+  uuidText: number;
+  firstNonUuid?: Sample;
+  /** Text values that are not one of 0/1/t/f/true/false; numbers other than 0/1. */
+  booleanBad: number;
+  firstBooleanBad?: Sample;
+  /** Text values that are not a datetime SQLite apps write. */
+  datetimeBad: number;
+  firstDatetimeBad?: Sample;
+  /** Largest absolute epoch number seen in a datetime column. */
+  epochMaxAbs: number;
+  dateBad: number;
+  firstDateBad?: Sample;
+  timeBad: number;
+  firstTimeBad?: Sample;
+  /** Over numeric values, after shortest round-trip: largest integer-digit count and scale. */
+  numericIntDigits: number;
+  numericScale: number;
+  nonFinite: number;
+  firstNonFinite?: Sample;
+  jsonInvalid: number;
+  firstJsonInvalid?: Sample;
+  /** Integers beyond 2^53 (not exact as a double). */
+  intBeyondDouble: number;
+  firstIntBeyondDouble?: Sample;
+  /** First value of a storage class that the chosen type cannot take. */
+  firstOfClass: Partial<Record<"integer" | "real" | "text" | "blob", Sample>>;
+}
+
+export interface ColumnPlan {
+  source: string;
+  target: string;
+  declaredType: string;
+  storage: ColumnStats["storage"];
+  pgType: string;
+  conversion: Conversion;
+  /** For epoch numbers in datetime columns. */
+  epochUnit?: "s" | "ms";
+  reason: string;
+  warnings: string[];
+  notNull: boolean;
+  /** DEFAULT as rendered for PostgreSQL, if any. */
+  default?: string;
+  /** `GENERATED ALWAYS AS IDENTITY` replaces INTEGER PRIMARY KEY / AUTOINCREMENT; restarted at this value. */
+  identity?: { restartWith: string };
+  /** A translated generated column: not copied, computed by PostgreSQL (STORED). */
+  generated?: { sqlite: string; pg: string };
+  /** SQLite COLLATE of the column, for reporting. */
+  collation?: string;
+  /** The value is the SQLite rowid (FTS tables), not a declared column. */
+  fromRowid?: boolean;
+}
+
+export interface IndexPlan {
+  source: string;
+  target: string;
+  unique: boolean;
+  /** Rendered key list, e.g. `"a", lower("b") DESC`. */
+  keys: string;
+  where?: string;
+  action: "create" | "skip";
+  reason: string;
+}
+
+export interface CheckPlan {
+  name?: string;
+  sqlite: string;
+  pg?: string;
+  action: "create" | "drop" | "skip";
+  reason: string;
+}
+
+export interface ForeignKeyPlan {
+  name: string;
+  /** Target names. */
+  columns: string[];
+  parentTable: string;
+  parentColumns: string[];
+  sourceParent: string;
+  sourceColumns: string[];
+  onDelete: string;
+  onUpdate: string;
+  deferrable: boolean;
+  action: "create" | "create-not-valid" | "skip";
+  reason: string;
+}
+
+export interface TablePlan {
+  source: string;
+  target: string;
+  kind: "table" | "fts";
+  withoutRowid: boolean;
+  strict: boolean;
+  rows: number;
+  columns: ColumnPlan[];
+  /** SQLite expressions (quoted names or `rowid`) that order rows identically on both sides. */
+  sourceKey: string[];
+  primaryKey?: { name: string; columns: string[] };
+  uniques: { name: string; columns: string[]; source: string }[];
+  checks: CheckPlan[];
+  indexes: IndexPlan[];
+  foreignKeys: ForeignKeyPlan[];
+  /** FTS: the generated tsvector column and its GIN index. */
+  fts?: { column: string; config: string; sourceColumns: string[]; index: string };
+  warnings: string[];
+}
+
+export interface ViewPlan {
+  source: string;
+  target: string;
+  sqlite: string;
+  pg?: string;
+  action: "create" | "skip";
+  reason: string;
+}
+
+export interface TriggerPlan {
+  name: string;
+  table: string;
+  sqlite: string;
+  action: "report";
+  reason: string;
+}
+
+export interface SkippedObject {
+  name: string;
+  kind: "internal" | "shadow" | "virtual";
+  reason: string;
+}
+
+/** A value or schema problem that refuses the migration. */
+export interface PlanError {
+  table: string;
+  column?: string;
+  key?: string;
+  value?: string;
+  message: string;
+  /** The exact option that fixes it, e.g. `--type agents.config=text`. */
+  fix?: string;
+}
+
+export interface Plan {
+  source: string;
+  schema: string;
+  sourceTimezone: string;
+  foldIdentifiers: boolean;
+  tables: TablePlan[];
+  views: ViewPlan[];
+  triggers: TriggerPlan[];
+  skipped: SkippedObject[];
+  identifiers: IdentifierChange[];
+  warnings: string[];
+  /** Refusals: non-empty means `migrate` will not touch the target. */
+  errors: PlanError[];
+}

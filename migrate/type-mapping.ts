@@ -1,0 +1,204 @@
+/**
+ * Chooses the PostgreSQL type of one column, and says why. A small pure
+ * function of (declared type family, what the scan saw, override), so the
+ * choice is shown by `plan` and tested table-driven.
+ */
+import type { TypeFamily } from "./declared-type";
+import type { ColumnStats, Conversion, Sample } from "./plan-types";
+
+export interface MappingInput {
+  table: string;
+  column: string;
+  declaredType: string;
+  family: TypeFamily;
+  stats: ColumnStats;
+  /** Part of the primary key or of a foreign key. */
+  isKey: boolean;
+  /** A Django-style `CHECK (JSON_VALID(col))` exists. */
+  hasJsonCheck: boolean;
+  /** Raw `--type` override (a PostgreSQL type name), if any. */
+  override?: string;
+  sourceTimezone: string;
+}
+
+export interface MappingResult {
+  pgType: string;
+  conversion: Conversion;
+  epochUnit?: "s" | "ms";
+  reason: string;
+  warnings: string[];
+  refusal?: { problem: string; sample?: Sample; fix: string };
+}
+
+/** The `--type` argument that maps a column to `pgType`, quoted for a shell when needed. */
+export function overrideFlag(table: string, column: string, pgType: string): string {
+  const arg = `${table}.${column}=${pgType}`;
+  return /^[A-Za-z0-9_.=()]+$/.test(arg) ? `--type ${arg}` : `--type '${arg.replace(/'/g, "'\\''")}'`;
+}
+
+/** Maps a PostgreSQL type name given as an override to the conversion that feeds it. */
+export function conversionForPgType(pgType: string): Conversion | null {
+  const t = pgType.trim().toLowerCase().replace(/\s+/g, " ");
+  const base = t.replace(/\(.*\)$/, "").trim();
+  if (["bigint", "int8", "integer", "int", "int4", "smallint", "int2"].includes(base)) return "integer";
+  if (["double precision", "float8", "float", "real", "float4"].includes(base)) return "double";
+  if (["numeric", "decimal"].includes(base)) return "numeric";
+  if (["text", "varchar", "character varying", "char", "character", "citext", "bpchar", "name"].includes(base)) return "text";
+  if (base === "bytea") return "bytea";
+  if (["boolean", "bool"].includes(base)) return "boolean";
+  if (base === "uuid") return "uuid";
+  if (["json", "jsonb"].includes(base)) return "json";
+  if (["timestamptz", "timestamp with time zone"].includes(base)) return "timestamptz";
+  if (["timestamp", "timestamp without time zone"].includes(base)) return "timestamp";
+  if (base === "date") return "date";
+  if (["time", "time without time zone"].includes(base)) return "time";
+  return null;
+}
+
+const ID_NAME = /(^id$|_id$|[a-z0-9]Id$|^uuid$|_uuid$|uuid$|^guid$|_guid$)/;
+const HASH_NAME = /(hash|md5|sha|digest|checksum|token|etag|fingerprint)/i;
+
+/** Would `conversion` accept every value the scan saw? Returns the problem, or null. */
+export function conversionProblem(conversion: Conversion, s: ColumnStats): { problem: string; sample?: Sample; suggest: string } | null {
+  const st = s.storage;
+  const cls = (c: "integer" | "real" | "text" | "blob", what: string, suggest: string) =>
+    st[c] > 0 ? { problem: `${st[c]} ${what} value(s)`, sample: s.firstOfClass[c], suggest } : null;
+  const nul = s.textWithNul > 0 ? { problem: `${s.textWithNul} text value(s) contain NUL bytes, which PostgreSQL text cannot store`, sample: s.firstTextWithNul, suggest: "bytea" } : null;
+  switch (conversion) {
+    case "integer":
+      return cls("text", "text", "text") ?? cls("real", "non-integer real", "double precision") ?? cls("blob", "blob", "bytea");
+    case "double":
+      return cls("text", "text", "text") ?? cls("blob", "blob", "bytea") ??
+        (s.intBeyondDouble > 0 ? { problem: `${s.intBeyondDouble} integer(s) beyond 2^53 that a double cannot hold exactly`, sample: s.firstIntBeyondDouble, suggest: "numeric" } : null);
+    case "numeric":
+      return cls("text", "text", "text") ?? cls("blob", "blob", "bytea") ??
+        (s.nonFinite > 0 ? { problem: `${s.nonFinite} infinite value(s)`, sample: s.firstNonFinite, suggest: "double precision" } : null);
+    case "text":
+      return nul ?? cls("blob", "blob", "bytea");
+    case "bytea":
+      return cls("integer", "integer", "bigint") ?? cls("real", "real", "double precision");
+    case "boolean":
+      return cls("blob", "blob", "bytea") ?? (s.booleanBad > 0 ? { problem: `${s.booleanBad} value(s) that are not 0/1/'t'/'f'/'true'/'false'`, sample: s.firstBooleanBad, suggest: st.text > 0 ? "text" : "bigint" } : null);
+    case "uuid":
+      return cls("integer", "integer", "text") ?? cls("real", "real", "text") ?? cls("blob", "blob", "bytea") ??
+        (s.uuidText < st.text ? { problem: `${st.text - s.uuidText} value(s) that are not UUIDs`, sample: s.firstNonUuid, suggest: "text" } : null);
+    case "json":
+      return nul ?? (s.jsonInvalid > 0 ? { problem: `${s.jsonInvalid} value(s) that are not valid JSON`, sample: s.firstJsonInvalid, suggest: "text" } : null);
+    case "timestamptz":
+    case "timestamp":
+      return cls("blob", "blob", "bytea") ?? (s.datetimeBad > 0 ? { problem: `${s.datetimeBad} value(s) that are not datetimes`, sample: s.firstDatetimeBad, suggest: "text" } : null) ??
+        (s.nonFinite > 0 ? { problem: `${s.nonFinite} infinite value(s)`, sample: s.firstNonFinite, suggest: "text" } : null);
+    case "date":
+      return cls("integer", "integer", "timestamptz") ?? cls("real", "real", "timestamptz") ?? cls("blob", "blob", "bytea") ??
+        (s.dateBad > 0 ? { problem: `${s.dateBad} value(s) that are not dates (or carry a time of day)`, sample: s.firstDateBad, suggest: "timestamptz" } : null);
+    case "time":
+      return cls("integer", "integer", "text") ?? cls("real", "real", "text") ?? cls("blob", "blob", "bytea") ??
+        (s.timeBad > 0 ? { problem: `${s.timeBad} value(s) that are not times of day`, sample: s.firstTimeBad, suggest: "text" } : null);
+    default: {
+      const never: never = conversion;
+      throw new Error(`unknown conversion ${String(never)}`);
+    }
+  }
+}
+
+function epochUnit(s: ColumnStats): "s" | "ms" | undefined {
+  if (s.storage.integer + s.storage.real === 0) return undefined;
+  // 1e11 seconds is the year 5138; 1e11 milliseconds is 1973.
+  return s.epochMaxAbs > 1e11 ? "ms" : "s";
+}
+
+export function mapColumnType(input: MappingInput): MappingResult {
+  const { family: f, stats: s } = input;
+  const st = s.storage;
+  const warnings: string[] = [];
+  const decl = input.declaredType === "" ? "no declared type" : `declared ${input.declaredType}`;
+  const refuse = (conversion: Conversion, pgType: string, reason: string, extra: Partial<MappingResult> = {}): MappingResult => {
+    const p = conversionProblem(conversion, s);
+    const base: MappingResult = { pgType, conversion, reason, warnings, ...extra };
+    if (!p) return base;
+    return { ...base, refusal: { problem: `${p.problem} cannot be stored as ${pgType}`, sample: p.sample, fix: overrideFlag(input.table, input.column, p.suggest) } };
+  };
+
+  if (input.override) {
+    const conv = conversionForPgType(input.override);
+    if (!conv) {
+      return { pgType: input.override, conversion: "text", reason: `override ${input.override}`, warnings, refusal: { problem: `unsupported override type ${JSON.stringify(input.override)}`, fix: overrideFlag(input.table, input.column, "text") } };
+    }
+    const pgType = input.override.trim();
+    const extra: Partial<MappingResult> = conv === "timestamptz" || conv === "timestamp" ? { epochUnit: epochUnit(s) } : {};
+    if (conv === "text" && st.integer + st.real > 0) warnings.push(`numbers widened to text by the override (${st.integer + st.real} values)`);
+    return refuse(conv, pgType, `override --type ${input.table}.${input.column}=${pgType} (${decl})`, extra);
+  }
+
+  const idNamed = ID_NAME.test(input.column) && !HASH_NAME.test(input.column);
+  const uuidCandidate = (input.isKey || idNamed) && !HASH_NAME.test(input.column) && st.text > 0 && s.uuidText === st.text && st.integer + st.real + st.blob === 0;
+
+  switch (f.kind) {
+    case "uuid":
+      return refuse("uuid", "uuid", `${decl}; every value is a UUID`);
+    case "json":
+      return refuse("json", "jsonb", `${decl}; JSON text → jsonb`);
+    case "datetime": {
+      const unit = epochUnit(s);
+      const parts = [`${decl}`];
+      if (st.text > 0) parts.push(`naive text read in ${input.sourceTimezone}`);
+      if (unit) parts.push(`numbers are epoch ${unit === "s" ? "seconds" : "milliseconds"} (max |value| ${s.epochMaxAbs})`);
+      return refuse("timestamptz", "timestamptz", parts.join("; "), { epochUnit: unit });
+    }
+    case "date":
+      return refuse("date", "date", `${decl}`);
+    case "time":
+      return refuse("time", "time", `${decl}`);
+    case "boolean":
+      return refuse("boolean", "boolean", `${decl}; values are 0/1 or 't'/'f'`);
+    case "integer":
+      return refuse("integer", "bigint", `${decl} (INTEGER affinity); SQLite integers are 64-bit`);
+    case "real":
+      return refuse("double", "double precision", `${decl} (REAL affinity); 64-bit double, never real`);
+    case "numeric": {
+      if (f.precision !== undefined) {
+        const sc = f.scale ?? 0;
+        const fits = s.numericIntDigits <= f.precision - sc && s.numericScale <= sc;
+        if (fits) return refuse("numeric", `numeric(${f.precision},${sc})`, `${decl}; every value fits exactly (shortest round-trip of stored reals)`);
+        warnings.push(`values do not fit numeric(${f.precision},${sc}) (up to ${s.numericIntDigits} integer digits, scale ${s.numericScale}); using unconstrained numeric`);
+        return refuse("numeric", "numeric", `${decl}; values exceed the declared precision`);
+      }
+      return refuse("numeric", "numeric", `${decl}; exact decimal of each stored value (shortest round-trip)`);
+    }
+    case "varchar":
+    case "text": {
+      if (uuidCandidate) return { pgType: "uuid", conversion: "uuid", reason: `${decl}; ${input.isKey ? "key" : "id-named"} column and every value is a UUID`, warnings };
+      if (input.hasJsonCheck) return refuse("json", "jsonb", `${decl} with CHECK (JSON_VALID(...)) → jsonb`);
+      if (f.kind === "varchar" && f.length !== undefined) {
+        if (s.maxTextChars <= f.length) {
+          return refuse("text", `varchar(${f.length})`, `${decl}; every value fits${f.fixed ? " (char(n) would blank-pad, varchar keeps values exact)" : ""}`);
+        }
+        warnings.push(`values up to ${s.maxTextChars} characters exceed ${input.declaredType}; using text (never truncated)`);
+        return refuse("text", "text", `${decl}; values longer than declared`);
+      }
+      return refuse("text", "text", `${decl} (TEXT affinity)`);
+    }
+    case "blob": {
+      if (st.text > 0 && st.blob === 0 && st.integer + st.real === 0) return refuse("text", "text", `${decl}; every value is text`);
+      if (st.text > 0 && st.blob > 0) {
+        return { pgType: "bytea", conversion: "bytea", reason: decl, warnings, refusal: { problem: `mixes ${st.text} text and ${st.blob} blob values`, sample: s.firstOfClass.text, fix: `${overrideFlag(input.table, input.column, "bytea")} (text stored as its UTF-8 bytes)` } };
+      }
+      return refuse("bytea", "bytea", `${decl} (BLOB affinity)`);
+    }
+    case "inferred": {
+      const present = (["integer", "real", "text", "blob"] as const).filter((c) => st[c] > 0);
+      const why = `${decl}; inferred from values (${present.join("/") || "all NULL"})`;
+      if (uuidCandidate) return { pgType: "uuid", conversion: "uuid", reason: `${why}; every value is a UUID`, warnings };
+      if (present.length === 0) return { pgType: "text", conversion: "text", reason: why, warnings };
+      if (present.every((c) => c === "integer")) return refuse("integer", "bigint", why);
+      if (present.every((c) => c === "integer" || c === "real")) return refuse(f.affinity === "numeric" ? "numeric" : "double", f.affinity === "numeric" ? "numeric" : "double precision", why);
+      if (present.every((c) => c === "text")) return refuse("text", "text", why);
+      if (present.every((c) => c === "blob")) return refuse("bytea", "bytea", why);
+      return { pgType: "text", conversion: "text", reason: why, warnings, refusal: { problem: `mixes storage classes ${present.join("/")}; widening to text is only done on request`, sample: s.firstOfClass[present[1]], fix: overrideFlag(input.table, input.column, "text") } };
+    }
+    default: {
+      const never: never = f;
+      throw new Error(`unknown type family ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Canonical forms for type-aware equality: the same value read from SQLite
+ * and from PostgreSQL yields the same string. UUID hex vs dashed, JSON by
+ * meaning, timestamps as microsecond instants, exact doubles and numerics,
+ * bytes as hex.
+ */
+import type { ColumnPlan } from "./plan-types";
+import { epochToMicros, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, partsToMicros, shortestDecimal } from "./value-formats";
+
+export const NULL_CANON = "\u0000NULL";
+
+/** The SQL that reads a column from PostgreSQL in a form `targetCanonical` understands. */
+export function targetSelect(c: ColumnPlan, q: string): string {
+  switch (c.conversion) {
+    case "bytea": return `encode(${q}, 'hex')`;
+    case "timestamptz":
+    case "timestamp": return `CASE WHEN isfinite(${q}) THEN (extract(epoch from ${q}) * 1000000)::bigint::text ELSE ${q}::text END`;
+    default: return `${q}::text`;
+  }
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) o[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return o;
+  }
+  return v;
+}
+
+function canonJson(s: string): string {
+  try { return JSON.stringify(sortKeys(JSON.parse(s))); } catch { return `invalid JSON: ${s}`; }
+}
+
+/** Strips trailing zeros of a plain or exponent decimal string: `1.50` → `1.5`, `-0.0` → `0`. */
+export function canonDecimal(s: string): string {
+  let t = s.trim();
+  if (/e/i.test(t)) {
+    const n = Number(t);
+    if (Number.isFinite(n)) t = shortestDecimal(n);
+  }
+  if (t.includes(".")) t = t.replace(/0+$/, "").replace(/\.$/, "");
+  if (/^-0*$/.test(t) || /^\+?0+$/.test(t)) return "0";
+  return t.replace(/^\+/, "").replace(/^(-?)0+(?=\d)/, "$1");
+}
+
+function canonTime(s: string): string {
+  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+}
+
+function text(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return String(v);
+  if (typeof v === "bigint") return v.toString();
+  if (Buffer.isBuffer(v)) return v.toString("utf8");
+  return String(v);
+}
+
+function doubleCanon(n: number): string {
+  return Number.isNaN(n) ? "NaN" : Number.isFinite(n) ? shortestDecimal(n) : n > 0 ? "Infinity" : "-Infinity";
+}
+
+/** Canonical form of a SQLite value for column `c`. */
+export function sourceCanonical(c: ColumnPlan, v: unknown, zone: string): string {
+  if (v === null || v === undefined) return NULL_CANON;
+  switch (c.conversion) {
+    case "integer": return typeof v === "bigint" ? v.toString() : text(v);
+    case "double": return typeof v === "number" ? doubleCanon(v) : typeof v === "bigint" ? doubleCanon(Number(v)) : text(v);
+    case "numeric": return typeof v === "number" ? canonDecimal(doubleCanon(v)) : canonDecimal(text(v));
+    case "text": return text(v);
+    case "bytea": return (Buffer.isBuffer(v) ? v : Buffer.from(text(v), "utf8")).toString("hex");
+    case "boolean": return typeof v === "string" ? (/^(t|true|1)$/i.test(v.trim()) ? "true" : "false") : v === 0n || v === 0 ? "false" : "true";
+    case "uuid": return parseUuid(text(v)) ?? `not a uuid: ${text(v)}`;
+    case "json": return canonJson(typeof v === "string" ? v : text(v));
+    case "timestamptz":
+    case "timestamp": {
+      if (typeof v === "bigint" || typeof v === "number") return epochToMicros(v, c.epochUnit ?? "s").toString();
+      const p = parseDateTimeText(text(v));
+      if (!p) return `not a datetime: ${text(v)}`;
+      return partsToMicros(p, c.conversion === "timestamp" && p.offsetMinutes === null ? "UTC" : zone).toString();
+    }
+    case "date": return normalizeDateText(text(v)) ?? `not a date: ${text(v)}`;
+    case "time": return canonTime(normalizeTimeText(text(v)) ?? `not a time: ${text(v)}`);
+    default: {
+      const never: never = c.conversion;
+      throw new Error(`unknown conversion ${String(never)}`);
+    }
+  }
+}
+
+/** Canonical form of the text PostgreSQL returned (via `targetSelect`) for column `c`. */
+export function targetCanonical(c: ColumnPlan, s: string | null): string {
+  if (s === null) return NULL_CANON;
+  switch (c.conversion) {
+    case "integer":
+    case "text":
+    case "bytea":
+    case "timestamptz":
+    case "timestamp":
+    case "date":
+      return s;
+    case "double": return doubleCanon(Number(s));
+    case "numeric": return canonDecimal(s);
+    case "boolean": return s === "true" || s === "t" ? "true" : "false";
+    case "uuid": return s.toLowerCase();
+    case "json": return canonJson(s);
+    case "time": return canonTime(s);
+    default: {
+      const never: never = c.conversion;
+      throw new Error(`unknown conversion ${String(never)}`);
+    }
+  }
+}
