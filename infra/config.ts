@@ -340,7 +340,7 @@ class Reader {
   optionalFile(key: string): string | undefined {
     const p = this.optionalPath(key);
     if (p !== undefined && !(existsSync(p) && statSync(p).isFile())) {
-      this.fail(key, `file ${JSON.stringify(this.optionalString(key))} does not exist (resolved to ${p})`, this.cmd(key, "<path of an existing file>"));
+      this.fail(key, `file ${JSON.stringify(this.optionalString(key))} does not exist (resolved to ${p})`, this.cmd(key, "<path>"));
     }
     return p;
   }
@@ -359,7 +359,7 @@ class Reader {
       this.fail(key, "is stored in plaintext; passwords must be secrets (encrypted in the stack file)", this.cmd(key, "<password>", { secret: true }));
     }
     if (v.length < MIN_PASSWORD_LENGTH) {
-      this.fail(key, `is shorter than ${MIN_PASSWORD_LENGTH} characters`, this.cmd(key, "<a longer password>", { secret: true }));
+      this.fail(key, `is shorter than ${MIN_PASSWORD_LENGTH} characters`, this.cmd(key, "<password>", { secret: true }));
     }
     return pulumi.secret(v);
   }
