@@ -74,14 +74,19 @@ export function scrub(message: string, inputs: Pick<MigrationInputs, "password" 
   return out;
 }
 
-/** A connection URL without the password (the engine takes it separately). */
-function engineUrl(c: MigrationConnection): string {
+/**
+ * The connection URL for the engine. The password is in it as well as in
+ * `password`: node-postgres lets a connection string's (absent) password
+ * override the `password` option. It never leaves this process: the engine
+ * redacts it from every message.
+ */
+function engineUrl(c: MigrationConnection, password: string): string {
   const q = new URLSearchParams();
   if (c.sslmode) q.set("sslmode", c.sslmode);
   if (c.sslrootcert) q.set("sslrootcert", c.sslrootcert);
   const host = c.host.includes(":") ? `[${c.host}]` : c.host;
   const qs = q.toString();
-  return `postgresql://${encodeURIComponent(c.user)}@${host}:${c.port}/${encodeURIComponent(c.database)}${qs ? `?${qs}` : ""}`;
+  return `postgresql://${encodeURIComponent(c.user)}:${encodeURIComponent(password)}@${host}:${c.port}/${encodeURIComponent(c.database)}${qs ? `?${qs}` : ""}`;
 }
 
 /** node-postgres settings for libpq's sslmode. */
@@ -168,7 +173,7 @@ function engineOptions(inputs: MigrationInputs, schema: string): MigrateOptions 
   const m = inputs.mapping;
   return {
     from: inputs.sqlitePath,
-    to: engineUrl(inputs.connection),
+    to: engineUrl(inputs.connection, inputs.password),
     password: inputs.password,
     schema,
     typeOverrides: m.typeOverrides,
@@ -359,7 +364,7 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
         throw new Error(
           `refusing to re-sync: ${diverged.length} table(s) in schema "${schema}" changed in PostgreSQL since the last sync at ${olds.lastSyncAt}: ${names}. ` +
             `The application has probably cut over and written to PostgreSQL; a re-sync from SQLite would overwrite those writes. ` +
-            `Nothing was changed. To overwrite them anyway: pulumi config set migrationAllowOverwrite true`,
+            `Nothing was changed. To overwrite them anyway, set allowOverwrite (pulumi config set migrationAllowOverwrite true) and run again`,
         );
       }
       log(`re-sync: allowOverwrite is set: overwriting ${names}`);

@@ -70,12 +70,13 @@ export function diffMigration(olds: MigrationOutputs, news: MigrationInputs): pu
 
 /** Fills defaults and rejects inconsistent inputs before anything runs. */
 export function checkMigration(news: Partial<MigrationInputs>): pulumi.dynamic.CheckResult<MigrationInputs> {
+  const given = Object.fromEntries(Object.entries(news).filter(([, v]) => v !== undefined && v !== null));
   const inputs = {
     schema: "public",
     mapping: {},
     allowOverwrite: false,
     deleteSourceAfterArchive: false,
-    ...news,
+    ...given,
   } as MigrationInputs;
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const set = (v: unknown) => v !== undefined && v !== null && v !== "";
