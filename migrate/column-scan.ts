@@ -4,6 +4,7 @@
  * over just the columns whose type depends on the values (UUIDs, datetimes,
  * booleans, numerics).
  */
+import { isUtf8 } from "node:buffer";
 import type { TypeFamily } from "./declared-type";
 import type { ColumnStats, Sample } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
@@ -41,7 +42,7 @@ export function emptyStats(): ColumnStats {
 export function showValue(v: unknown): string {
   if (v === null || v === undefined) return "NULL";
   if (typeof v === "bigint" || typeof v === "number") return String(v);
-  if (Buffer.isBuffer(v)) return `x'${v.subarray(0, 24).toString("hex")}${v.length > 24 ? "…" : ""}' (${v.length} bytes)`;
+  if (Buffer.isBuffer(v)) return `x'${v.subarray(0, 24).toString("hex")}${v.length > 24 ? "…" : ""}' (${v.length} bytes${isUtf8(v) ? "" : ", not valid UTF-8"})`;
   const s = String(v);
   const shown = s.length > 80 ? `${s.slice(0, 80)}…` : s;
   return `'${shown.replace(/\u0000/g, "\\0").replace(/'/g, "''")}'`;

@@ -1,58 +1,43 @@
 /**
  * The seam to the SQL expression translator (`sql-expression.ts`, written
- * separately). When that module is absent, a fallback refuses everything,
- * so callers report the object instead of guessing.
+ * separately): CHECKs, index expressions and WHERE clauses, generated
+ * columns, defaults and views. Exceptions become refusals with a reason, so
+ * callers report the object instead of failing the plan.
  */
+import * as sx from "./sql-expression";
 
-export type TranslateResult = { ok: true; sql: string } | { ok: false; reason: string };
-
-/** What the translator may need: how SQLite column names map to PostgreSQL names. */
-export interface ExpressionContext {
-  table?: string;
-  /** SQLite column name → PostgreSQL column name. */
-  columns?: Record<string, string>;
-  /** SQLite table name → PostgreSQL table name (views). */
-  tables?: Record<string, string>;
-  schema?: string;
-  /** SQLite column name → PostgreSQL type chosen for it. */
-  columnTypes?: Record<string, string>;
-}
+export type TranslateResult = { ok: true; sql: string; warning?: string } | { ok: false; reason: string };
+export type ExpressionContext = sx.ExpressionContext;
 
 export interface ExpressionTranslator {
   available: boolean;
   expression(sql: string, ctx: ExpressionContext): TranslateResult;
-  view(selectSql: string, ctx: ExpressionContext): TranslateResult;
+  /** Returns the SELECT and, when the view declares them, its column names. */
+  view(createViewSql: string, ctx: ExpressionContext): TranslateResult & { columns?: string[] };
+  defaultValue(sql: string, pgType: string, opts: sx.DefaultOptions): TranslateResult;
+  isBooleanCheck(sql: string, column: string): boolean;
+  isJsonValidCheck(sql: string, column: string): boolean;
 }
 
-type Fn = (sql: string, ctx?: unknown) => TranslateResult;
-
-let cached: ExpressionTranslator | undefined;
-
-function safe(fn: Fn | undefined, what: string): (sql: string, ctx: ExpressionContext) => TranslateResult {
-  if (!fn) return () => ({ ok: false, reason: `${what} translator not available` });
-  return (sql, ctx) => {
+function guard<A extends unknown[], R>(what: string, fn: (...a: A) => R): (...a: A) => R | { ok: false; reason: string } {
+  return (...a: A) => {
     try {
-      const r = fn(sql, ctx);
-      if (r && typeof r === "object" && "ok" in r) return r;
-      return { ok: false, reason: `${what} translator returned no result` };
+      return fn(...a);
     } catch (err) {
       return { ok: false, reason: `${what} translator failed: ${(err as Error).message}` };
     }
   };
 }
 
-/** The translator in use: `sql-expression.ts` when present, else the refusing fallback. */
+const translator: ExpressionTranslator = {
+  available: true,
+  expression: guard("expression", sx.translateExpression),
+  view: guard("view", sx.translateViewSelect),
+  defaultValue: guard("default", sx.translateDefault),
+  isBooleanCheck: (sql, column) => { try { return sx.isBooleanCheck(sql, column); } catch { return false; } },
+  isJsonValidCheck: (sql, column) => { try { return sx.isJsonValidCheck(sql, column); } catch { return false; } },
+};
+
 export function expressionTranslator(): ExpressionTranslator {
-  if (cached) return cached;
-  let mod: Record<string, unknown> | undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require("./sql-expression") as Record<string, unknown>;
-  } catch {
-    mod = undefined;
-  }
-  const expression = safe(mod?.translateExpression as Fn | undefined, "expression");
-  const view = safe((mod?.translateViewSelect ?? undefined) as Fn | undefined, "view");
-  cached = { available: !!mod, expression, view };
-  return cached;
+  return translator;
 }

@@ -74,6 +74,20 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
     const warnings = [...plan.warnings];
     let verified = false;
     const run = async (s: DdlStatement) => { await client.query(renderStatement(s)); };
+    // Translated views, CHECKs and expression/partial indexes may still be refused by PostgreSQL
+    // (or by the data, for CHECKs): those are reported, not fatal.
+    const tryRun = async (s: DdlStatement, what: string) => {
+      await client.query("SAVEPOINT s2p_optional");
+      try {
+        await client.query(renderStatement(s));
+        await client.query("RELEASE SAVEPOINT s2p_optional");
+      } catch (err) {
+        await client.query("ROLLBACK TO SAVEPOINT s2p_optional");
+        warnings.push(`${what} not created: PostgreSQL refused it (${redactError(err, options).message})`);
+      }
+    };
+    const optional = (s: DdlStatement): string | null =>
+      s.kind === "create-view" ? `view ${s.view.source}` : s.kind === "add-check" ? `CHECK ${s.name} on ${s.table}` : s.kind === "create-index" && (s.index.where || s.index.keys.includes("(")) ? `index ${s.index.source}` : null;
     try {
       await client.query("BEGIN");
       await setSession(client, zone);
@@ -109,9 +123,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       progress({ kind: "phase", phase: "load", ms: timings.loadMs });
 
       t = Date.now();
-      for (const tp of plan.tables) for (const s of tablePostLoadDdl(schema, tp)) await run(s);
+      for (const tp of plan.tables) for (const s of tablePostLoadDdl(schema, tp)) { const o = optional(s); await (o ? tryRun(s, o) : run(s)); }
       for (const s of foreignKeyDdl(plan)) await run(s);
-      for (const s of viewDdl(plan)) await run(s);
+      for (const s of viewDdl(plan)) await tryRun(s, `view ${s.kind === "create-view" ? s.view.source : ""}`);
       timings.constraintsMs = Date.now() - t;
       progress({ kind: "phase", phase: "constraints", ms: timings.constraintsMs });
 

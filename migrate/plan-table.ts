@@ -38,19 +38,10 @@ function rowidName(t: SqliteTable): string {
 }
 
 /** Checks made redundant by the PostgreSQL type: `x IN (0,1)` on booleans, `JSON_VALID(x)` on jsonb. */
-function redundantCheck(expr: string, columns: ColumnPlan[]): string | null {
-  const e = expr.replace(/\s+/g, " ").trim();
-  const name = `(?:"((?:[^"]|"")+)"|\`([^\`]+)\`|\\[([^\\]]+)\\]|([A-Za-z_][A-Za-z0-9_]*))`;
-  const json = new RegExp(`^\\(?\\s*json_valid\\s*\\(\\s*${name}\\s*\\)\\s*(?:OR\\s+${name}\\s+IS\\s+NULL)?\\s*\\)?$`, "i").exec(e);
-  const bool = new RegExp(`^\\(?\\s*${name}\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)\\s*\\)?$`, "i").exec(e);
-  const pick = (m: RegExpExecArray) => (m[1]?.replace(/""/g, '"') ?? m[2] ?? m[3] ?? m[4]);
-  if (json) {
-    const c = columns.find((x) => x.source.toLowerCase() === pick(json).toLowerCase());
-    if (c && c.conversion === "json") return `JSON_VALID check on ${c.source}: jsonb enforces it`;
-  }
-  if (bool) {
-    const c = columns.find((x) => x.source.toLowerCase() === pick(bool).toLowerCase());
-    if (c && c.conversion === "boolean") return `IN (0,1) check on ${c.source}: boolean enforces it`;
+function redundantCheck(expr: string, columns: ColumnPlan[], tr: ExpressionTranslator): string | null {
+  for (const c of columns) {
+    if (c.conversion === "boolean" && tr.isBooleanCheck(expr, c.source)) return `IN (0,1) check on ${c.source}: boolean enforces it`;
+    if (c.conversion === "json" && tr.isJsonValidCheck(expr, c.source)) return `JSON_VALID check on ${c.source}: jsonb enforces it`;
   }
   return null;
 }
@@ -82,12 +73,14 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
   const keyNullable = hasPk && !t.rowidAlias && !t.withoutRowid;
 
   const families = t.columns.map((c) => classifyDeclared(c.declaredType));
+  const jsonChecked: boolean[] = [];
   const scanCols: ScanColumn[] = t.columns.map((c, i) => {
     const f = families[i];
     const override = cx.overrides[`${t.name}.${c.name}`];
     const keyish = pkSet.has(c.name) || fkCols.has(c.name) || refCols.has(c.name) || ID_NAME.test(c.name);
     const profile = !!override || ["uuid", "datetime", "date", "time", "boolean", "numeric", "inferred"].includes(f.kind) || ((f.kind === "varchar" || f.kind === "text") && keyish);
-    const jsonCheck = [...c.checks, ...t.checks].some((k) => /json_valid/i.test(k.expression));
+    const jsonCheck = [...c.checks, ...t.checks].some((k) => cx.translator.isJsonValidCheck(k.expression, c.name));
+    jsonChecked.push(jsonCheck);
     return { name: c.name, family: f, profile, json: f.kind === "json" || jsonCheck || !!override, sampleAll: !!override };
   });
   const stats = scanTable(db, t.name, scanCols, key);
@@ -102,7 +95,7 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     const m = mapColumnType({
       table: t.name, column: c.name, declaredType: c.declaredType, family: families[i], stats: s,
       isKey: pkSet.has(c.name) || fkCols.has(c.name) || refCols.has(c.name),
-      hasJsonCheck: scanCols[i].json && families[i].kind !== "json" && !override, override, sourceTimezone: cx.zone,
+      hasJsonCheck: jsonChecked[i], override, sourceTimezone: cx.zone,
     });
     if (m.refusal) {
       const at = m.refusal.sample ? `; first at row ${m.refusal.sample.key} value ${m.refusal.sample.value}` : "";
@@ -129,12 +122,12 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     const col = columns[i + offset];
     if (c.generated) {
       const r = cx.translator.expression(c.generated.expression, ctx);
-      if (r.ok) col.generated = { sqlite: c.generated.expression, pg: r.sql };
+      if (r.ok) { col.generated = { sqlite: c.generated.expression, pg: r.sql }; if (r.warning) col.warnings.push(r.warning); }
       else col.warnings.push(`generated column (${c.generated.kind}) kept as a plain column holding the computed values: expression not translated (${r.reason})`);
     }
     if (c.defaultSql !== null && !c.generated) {
-      const r = translateDefault(c.defaultSql, col.conversion, col.pgType, cx.zone, cx.translator, ctx);
-      if (r.ok) { if (r.sql) col.default = r.sql; }
+      const r = translateDefault(c.defaultSql, col.conversion, col.pgType, cx.zone, cx.translator, ctx, col.epochUnit);
+      if (r.ok) { if (r.sql) col.default = r.sql; if (r.warning) col.warnings.push(r.warning); }
       else col.warnings.push(`DEFAULT ${c.defaultSql} not translated (${r.reason}); the column has no default in PostgreSQL`);
     }
     if (t.rowidAlias === c.name && col.conversion === "integer") {
@@ -171,6 +164,7 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
         const r = k.expression ? cx.translator.expression(k.expression, ctx) : { ok: false as const, reason: "expression not readable" };
         if (!r.ok) { skip = `expression ${k.expression ?? "?"} not translated (${r.reason})`; break; }
         sql = `(${r.sql})`;
+        if (r.warning) warnings.push(`index ${ix.name}: ${r.warning}`);
       }
       if (k.collation.toUpperCase() !== "BINARY") warnings.push(`index ${ix.name}: COLLATE ${k.collation} dropped (no PostgreSQL equivalent)`);
       keys.push(k.desc ? `${sql} DESC` : sql);
@@ -178,7 +172,7 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     let where: string | undefined;
     if (!skip && ix.where) {
       const r = cx.translator.expression(ix.where, ctx);
-      if (r.ok) where = r.sql;
+      if (r.ok) { where = r.sql; if (r.warning) warnings.push(`index ${ix.name}: ${r.warning}`); }
       else skip = `WHERE ${ix.where} not translated (${r.reason})`;
     }
     const name = cx.relations.allocate(ix.name, "index");
@@ -190,10 +184,10 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
   const allChecks = [...t.columns.flatMap((c) => c.checks), ...t.checks];
   const checkNames = new NameAllocator(cx.fold, cx.changes, "constraint", t.name);
   for (const k of allChecks) {
-    const red = redundantCheck(k.expression, columns);
+    const red = redundantCheck(k.expression, columns, cx.translator);
     if (red) { checks.push({ ...(k.name ? { name: k.name } : {}), sqlite: k.expression, action: "drop", reason: red }); continue; }
     const r = cx.translator.expression(k.expression, ctx);
-    if (r.ok) checks.push({ name: checkNames.allocate(k.name ?? `${target}_check${checks.length + 1}`), sqlite: k.expression, pg: r.sql, action: "create", reason: "translated" });
+    if (r.ok) checks.push({ name: checkNames.allocate(k.name ?? `${target}_check${checks.length + 1}`), sqlite: k.expression, pg: r.sql, action: "create", reason: r.warning ? `translated (${r.warning})` : "translated" });
     else {
       checks.push({ ...(k.name ? { name: k.name } : {}), sqlite: k.expression, action: "skip", reason: r.reason });
       warnings.push(`CHECK (${k.expression}) not translated: ${r.reason}`);

@@ -146,6 +146,8 @@ export interface ViewPlan {
   target: string;
   sqlite: string;
   pg?: string;
+  /** Column names declared by the view (`CREATE VIEW v (a, b) AS`). */
+  columns?: string[];
   action: "create" | "skip";
   reason: string;
 }

@@ -4,12 +4,11 @@
  * objects that are skipped, with every warning and every refusal.
  */
 import { expressionTranslator, type ExpressionContext } from "./expression";
-import { NameAllocator, type IdentifierChange } from "./identifiers";
+import { NameAllocator, shortenIdentifier, type IdentifierChange } from "./identifiers";
 import { introspect, type SqliteModel, type SqliteTable } from "./introspect";
 import { planTable, type TableContext } from "./plan-table";
 import type { ForeignKeyPlan, Plan, PlanError, TablePlan, ViewPlan } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
-import { isWord, tokenize } from "./sql-text";
 import type { SqliteDb } from "./sqlite-source";
 import { showKey } from "./column-scan";
 import { assertTimeZone } from "./value-formats";
@@ -24,12 +23,6 @@ function keyClass(pgType: string): string {
   return pgType;
 }
 
-function viewSelect(sql: string): string | null {
-  const tokens = tokenize(sql);
-  const as = tokens.findIndex((t) => isWord(t, "AS"));
-  if (as < 0 || !tokens[as + 1]) return null;
-  return sql.slice(tokens[as + 1].start).replace(/;\s*$/, "");
-}
 
 export function planFromDatabase(db: SqliteDb, from: string, options: MappingOptions = {}): Plan {
   const schema = options.schema ?? "public";
@@ -136,12 +129,14 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
   }
 
   const views: ViewPlan[] = [];
+  const viewTypes: Record<string, string> = {};
+  for (const tp of tablePlans) for (const c of tp.columns) viewTypes[`${tp.source}.${c.source}`] = c.pgType;
+  const viewCtx: ExpressionContext = { tables: { ...tableTargets }, schema, columnTypes: viewTypes, renameIdentifier: (n) => shortenIdentifier(fold ? n.toLowerCase() : n) };
   for (const v of model.views) {
     const target = relations.allocate(v.name, "view");
-    const select = viewSelect(v.sql);
-    const ctx: ExpressionContext = { tables: tableTargets, schema };
-    const r = select ? translator.view(select, ctx) : { ok: false as const, reason: "cannot read the view's SELECT" };
-    if (r.ok) views.push({ source: v.name, target, sqlite: v.sql, pg: r.sql, action: "create", reason: "translated" });
+    viewCtx.tables![v.name] = target;
+    const r = translator.view(v.sql, viewCtx);
+    if (r.ok) views.push({ source: v.name, target, sqlite: v.sql, pg: r.sql, ...(r.columns ? { columns: r.columns.map((c) => shortenIdentifier(fold ? c.toLowerCase() : c)) } : {}), action: "create", reason: r.warning ? `translated (${r.warning})` : "translated" });
     else {
       views.push({ source: v.name, target, sqlite: v.sql, action: "skip", reason: r.reason });
       warnings.push(`view ${v.name} not created: ${r.reason}`);

@@ -65,7 +65,7 @@ export function renderStatement(s: DdlStatement): string {
       return `ALTER TABLE ${qualified(s.schema, s.table)} ADD CONSTRAINT ${quoteIdent(f.name)} FOREIGN KEY (${f.columns.map(quoteIdent).join(", ")}) REFERENCES ${qualified(s.schema, f.parentTable)} (${f.parentColumns.map(quoteIdent).join(", ")}) ON DELETE ${act(f.onDelete)} ON UPDATE ${act(f.onUpdate)}${f.deferrable ? " DEFERRABLE INITIALLY DEFERRED" : ""}${f.action === "create-not-valid" ? " NOT VALID" : ""}`;
     }
     case "create-view":
-      return `CREATE VIEW ${qualified(s.schema, s.view.target)} AS ${s.view.pg}`;
+      return `CREATE VIEW ${qualified(s.schema, s.view.target)}${s.view.columns ? ` (${s.view.columns.map(quoteIdent).join(", ")})` : ""} AS ${s.view.pg}`;
     default: {
       const never: never = s;
       throw new Error(`unknown DDL statement ${JSON.stringify(never)}`);
