@@ -33,4 +33,14 @@ mkdir -p .pulumi-state
 # Creates the stack in the local backend on first use; the committed
 # Pulumi.<stack>.yaml keeps its encryption salt, so its secrets stay readable.
 pulumi stack select --create --secrets-provider passphrase "$stack" >/dev/null
+if [ "$stack" = dev ]; then
+  # Pulumi.dev.yaml ships these encrypted; should one be missing (e.g. removed to
+  # rotate it), generate a random one rather than stop.
+  for key in adminPassword ownerPassword appPassword; do
+    if ! pulumi config get "$key" --stack dev >/dev/null 2>&1; then
+      echo "up: generating a random $key for the dev stack" >&2
+      pulumi config set --secret "$key" "$(node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))')" --stack dev
+    fi
+  done
+fi
 exec pulumi up --stack "$stack" "$@"

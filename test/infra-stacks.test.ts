@@ -1,0 +1,96 @@
+/**
+ * The project and stack files: the typed config schema, the local backend,
+ * and the dev and prod stacks as the program reads them.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { test } from "node:test";
+import { loadConfig } from "../infra/config";
+
+// js-yaml comes with @pulumi/pulumi; only its `load` is needed here.
+const yaml = require("js-yaml") as { load(text: string): unknown };
+
+const REPO = resolve(__dirname, "..");
+const PROJECT = "sqlite-to-postgres";
+
+interface ConfigType { type?: string; description?: string; default?: unknown; secret?: boolean; items?: { type: string } }
+interface ProjectFile { name: string; runtime: { name: string; options?: Record<string, unknown> }; main?: string; backend?: { url: string }; config: Record<string, ConfigType> }
+interface StackFile { secretsprovider?: string; encryptionsalt?: string; config: Record<string, unknown> }
+
+const project = yaml.load(readFileSync(resolve(REPO, "Pulumi.yaml"), "utf8")) as ProjectFile;
+const stackFile = (name: string) => yaml.load(readFileSync(resolve(REPO, `Pulumi.${name}.yaml`), "utf8")) as StackFile;
+
+/** A stack's values as the engine hands them to the program: strings, without the project prefix; secure values marked. */
+function stackValues(s: StackFile): { values: Record<string, string>; secure: string[] } {
+  const values: Record<string, string> = {};
+  const secure: string[] = [];
+  for (const [k, v] of Object.entries(s.config)) {
+    assert.ok(k.startsWith(`${PROJECT}:`), `${k}: only project keys are used`);
+    const key = k.slice(PROJECT.length + 1);
+    if (v && typeof v === "object" && "secure" in v) secure.push(key);
+    else values[key] = Array.isArray(v) ? JSON.stringify(v) : String(v);
+  }
+  return { values, secure };
+}
+
+test("Pulumi.yaml: nodejs runtime with TypeScript, local file backend that git ignores", () => {
+  assert.equal(project.name, PROJECT);
+  assert.equal(project.runtime.name, "nodejs");
+  assert.equal(project.runtime.options?.typescript, true);
+  assert.equal(project.main, "index.ts");
+  assert.equal(project.backend?.url, "file://./.pulumi-state");
+  assert.match(readFileSync(resolve(REPO, ".gitignore"), "utf8"), /^\.pulumi-state\/$/m);
+});
+
+test("Pulumi.yaml: every key is typed and described; secrets have no default, all other keys do", () => {
+  const keys = Object.entries(project.config);
+  assert.ok(keys.length >= 30);
+  for (const [key, t] of keys) {
+    assert.ok(!key.includes(":"), `${key}: project keys only (typed schema is not allowed for other namespaces)`);
+    assert.ok(["string", "integer", "boolean", "array"].includes(String(t.type)), `${key}: type`);
+    assert.ok((t.description ?? "").length > 10, `${key}: description`);
+    if (t.secret) assert.equal(t.default, undefined, `${key}: a secret with a default fails validation when unset`);
+    else assert.notEqual(t.default, undefined, `${key}: default`);
+    if (t.type === "array") assert.equal(t.items?.type, "string", `${key}: items`);
+  }
+  assert.deepEqual(keys.filter(([, t]) => t.secret).map(([k]) => k).sort(), ["appPassword", "ownerPassword"]);
+});
+
+test("Pulumi.dev.yaml: docker mode on 127.0.0.1:5433 migrating the bundled demo database, passphrase secrets", () => {
+  const dev = stackFile("dev");
+  assert.equal(dev.secretsprovider, "passphrase");
+  const { values, secure } = stackValues(dev);
+  for (const key of Object.keys(values)) assert.ok(key in project.config, `${key} is declared in Pulumi.yaml`);
+  for (const key of secure) assert.ok(key in project.config, `${key} is declared in Pulumi.yaml`);
+  const passwords = Object.fromEntries(["adminPassword", "ownerPassword", "appPassword"].map((k) => [k, `test-${k}-value`]));
+  const cfg = loadConfig({ project: PROJECT, stack: "dev", baseDir: REPO, get: (k) => values[k] ?? passwords[k], isSecret: (k) => k in passwords });
+  assert.equal(cfg.mode, "docker");
+  assert.equal(cfg.docker?.image, "postgres:16");
+  assert.equal(cfg.docker?.bindAddress, "127.0.0.1");
+  assert.equal(cfg.server.port, 5433);
+  assert.equal(cfg.access.database, "agentgrid");
+  assert.equal(cfg.migration?.sqlitePath, resolve(REPO, "demo/agentgrid-demo.sqlite"));
+  assert.equal(cfg.protect, false);
+  assert.equal(cfg.docker?.keepDataVolume, false, "destroy on dev removes everything");
+  // Secrets are never stored in plaintext in the committed file.
+  for (const key of ["adminPassword", "ownerPassword", "appPassword"]) assert.ok(!(key in values), `${key} is not plaintext`);
+  if (secure.length) assert.match(String(dev.encryptionsalt), /^v1:/);
+});
+
+test("the bundled demo database is small and committed", () => {
+  const size = statSync(resolve(REPO, "demo/agentgrid-demo.sqlite")).size;
+  assert.ok(size > 50_000 && size < 220_000, `size ${size}`);
+  assert.ok(existsSync(resolve(REPO, "scripts/make-demo-db.ts")));
+});
+
+test("Pulumi.prod.yaml: external mode, verify-full, non-superuser admin, protected data, no secrets", () => {
+  const { values, secure } = stackValues(stackFile("prod"));
+  for (const key of Object.keys(values)) assert.ok(key in project.config, `${key} is declared in Pulumi.yaml`);
+  assert.deepEqual(secure, []);
+  assert.equal(values.mode, "external");
+  assert.equal(values.sslmode, "verify-full");
+  assert.equal(values.adminIsSuperuser, "false");
+  assert.equal(values.protect, "true");
+  assert.ok(values.host && values.sslRootCert);
+});
