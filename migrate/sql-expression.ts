@@ -240,7 +240,12 @@ class Translator {
     private readonly doubleQuotedAreStrings = false,
   ) {
     this.toks = tokenize(src);
-    for (const [k, v] of Object.entries(ctx.columns ?? {})) { this.columnTargets.set(k.toLowerCase(), v); this.columnSpelling.set(k.toLowerCase(), k); }
+    for (const [k, v] of Object.entries(ctx.columns ?? {})) {
+      this.columnTargets.set(k.toLowerCase(), v);
+      const dot = k.lastIndexOf(".");
+      if (dot > 0 && !this.columnSpelling.has(k.toLowerCase())) this.tableSpelling.set(k.slice(0, dot).toLowerCase(), k.slice(0, dot));
+      this.columnSpelling.set(k.toLowerCase(), dot > 0 ? k.slice(dot + 1) : k);
+    }
     for (const [k, v] of Object.entries(ctx.tables ?? {})) { this.tableTargets.set(k.toLowerCase(), v); this.tableSpelling.set(k.toLowerCase(), k); }
     for (const [k, v] of Object.entries(ctx.columnTypes ?? {})) {
       this.types.set(k.toLowerCase(), v);
@@ -260,27 +265,27 @@ class Translator {
     return undefined;
   }
 
-  /** Canonical [qualifier?, column] spellings for a reference. */
-  private canonicalRef(parts: string[], scope?: Scope): string[] {
+  /** Canonical [qualifier?, column] spellings for a reference, and the table it resolves to. */
+  private canonicalRef(parts: string[], scope?: Scope): { ref: string[]; table?: string } {
     const col = parts[parts.length - 1];
     if (parts.length === 2) {
       const e = this.lookup(parts[0], scope);
       const table = e ? e.table : this.canonicalTable(parts[0]);
       const c = table ? this.columnSpelling.get(`${table.toLowerCase()}.${col.toLowerCase()}`) : undefined;
-      return [e ? e.spelling : this.canonicalTable(parts[0]), c ?? col];
+      return { ref: [e ? e.spelling : this.canonicalTable(parts[0]), c ?? col], table };
     }
     const direct = this.columnSpelling.get(col.toLowerCase());
-    if (direct) return [direct];
+    if (direct) return { ref: [direct] };
     for (let s = scope; s; s = s.parent) {
-      const hits = new Set<string>();
+      const hits = new Map<string, string>();
       for (const e of s.tables.values()) {
         const c = e.table ? this.columnSpelling.get(`${e.table.toLowerCase()}.${col.toLowerCase()}`) : undefined;
-        if (c) hits.add(c);
+        if (c && e.table) hits.set(c, e.table);
       }
-      if (hits.size === 1) return [[...hits][0]];
+      if (hits.size === 1) { const [[c, table]] = [...hits]; return { ref: [c], table }; }
       if (hits.size > 1) break;
     }
-    return [col];
+    return { ref: [col] };
   }
 
   // --- token helpers
@@ -309,8 +314,8 @@ class Translator {
     return quoteIdent(renamed);
   }
   /** A column name: the caller's column map first, then the generic renaming. */
-  private colName(raw: string): string {
-    const t = this.columnTargets.get(raw.toLowerCase());
+  private colName(raw: string, table?: string): string {
+    const t = (table !== undefined ? this.columnTargets.get(`${table.toLowerCase()}.${raw.toLowerCase()}`) : undefined) ?? this.columnTargets.get(raw.toLowerCase());
     return t !== undefined ? quoteIdent(t) : this.name(raw);
   }
   /** A table/view name: the caller's table map first, then the generic renaming. */
@@ -660,8 +665,8 @@ class Translator {
       refuse(`${col} is SQLite's implicit row id; PostgreSQL has none`);
     }
     const ty = this.columnType(parts, scope);
-    const ref = this.canonicalRef(parts, scope);
-    const sql = ref.length === 2 ? `${this.qualifierName(ref[0], scope)}.${this.colName(ref[1])}` : this.colName(ref[0]);
+    const { ref, table } = this.canonicalRef(parts, scope);
+    const sql = ref.length === 2 ? `${this.qualifierName(ref[0], scope)}.${this.colName(ref[1], table)}` : this.colName(ref[0], table);
     return { sql, ty, atom: true, col };
   }
 

@@ -245,6 +245,10 @@ describe("translateViewSelect: output", () => {
       ok(`SELECT "p"."Name", "prod"."qty" FROM "app"."prod" AS "p" JOIN "app"."prod" ON 1 = 1`),
     );
     assert.deepEqual(translateExpression("Price > 0 AND [qty] >= 1", { columns: { price: "price_x", Qty: "qty" } }), ok(`("price_x" > 0) AND ("qty" >= 1)`));
+    assert.deepEqual(
+      translateViewSelect("SELECT o.itemid, Total FROM Orders o", { tables: { Orders: "orders" }, columns: { "Orders.ItemID": "itemid_1", "Orders.total": "total" }, columnTypes: { "Orders.ItemID": "bigint" } }),
+      ok(`SELECT "o"."itemid_1", "total" FROM "orders" AS "o"`),
+    );
   });
   test("CTEs and subqueries in FROM are not schema-qualified", () => {
     assert.deepEqual(
