@@ -239,7 +239,7 @@ function readMigration(r: Reader): MigrationConfig | undefined {
     envFile: r.optionalPath("appEnvFile"),
     envUrlStyle: r.oneOf<EnvUrlStyle>("appEnvUrlStyle", ["sqlalchemy", "plain"], "sqlalchemy"),
   };
-  if (!Intl.supportedValuesOf("timeZone").includes(settings.sourceTimezone) && settings.sourceTimezone !== "UTC") {
+  if (!isTimeZone(settings.sourceTimezone)) {
     r.fail("migrationSourceTimezone", `${JSON.stringify(settings.sourceTimezone)} is not an IANA time zone`, r.cmd("migrationSourceTimezone", "Europe/Berlin"));
   }
   if (settings.deleteSourceAfterArchive && settings.archiveDir === undefined) {
@@ -247,6 +247,16 @@ function readMigration(r: Reader): MigrationConfig | undefined {
   }
   if (sqlitePath === undefined) return undefined;
   return { sqlitePath, ...settings };
+}
+
+/** True for a zone name the runtime's IANA database knows (aliases such as `UTC` included). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Typed access to raw values; every failure goes through `fail`. */
@@ -260,7 +270,7 @@ class Reader {
   /** The exact command that sets `key` on this stack. */
   cmd(key: string, value: string, opts: { secret?: boolean; path?: boolean } = {}): string {
     const flags = [opts.secret ? "--secret" : "", opts.path ? "--path" : ""].filter(Boolean).join(" ");
-    return `pulumi config set ${flags ? flags + " " : ""}${key} ${shellWord(value)} --stack ${this.src.stack}`;
+    return `pulumi config set ${flags ? flags + " " : ""}${shellWord(key)} ${shellWord(value)} --stack ${this.src.stack}`;
   }
 
   rm(key: string): string {
