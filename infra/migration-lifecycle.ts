@@ -106,7 +106,15 @@ export function pgClientConfig(c: MigrationConnection, password: string): Client
 async function withClient<T>(inputs: MigrationInputs, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client(pgClientConfig(inputs.connection, inputs.password));
   client.on("error", () => { /* reported through the failing query */ });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    const c = inputs.connection;
+    const code = (err as { code?: string }).code;
+    const hint = code === "28P01" ? " (wrong password?)" : code === "ECONNREFUSED" || code === "ENOTFOUND" ? " (server unreachable?)" : code === "3D000" ? " (database does not exist)" : "";
+    throw new Error(`cannot connect to PostgreSQL at ${c.user}@${c.host}:${c.port}/${c.database}: ${scrub((err as Error).message, inputs)}${hint}`);
+  }
   try {
     return await fn(client);
   } finally {

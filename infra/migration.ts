@@ -94,8 +94,8 @@ export interface MigrationArgs {
 
 type DataProps = { [K in keyof MigrationInputs]: pulumi.Input<MigrationInputs[K]> | undefined };
 
-/** The dynamic resource holding the migrated data. */
-class MigrationData extends pulumi.dynamic.Resource {
+/** The dynamic resource holding the migrated data (the component's only child). */
+export class MigrationData extends pulumi.dynamic.Resource {
   declare public readonly tables: pulumi.Output<TableSync[]>;
   declare public readonly lastSyncAt: pulumi.Output<string>;
   declare public readonly swapDowntimeMs: pulumi.Output<number>;
@@ -141,6 +141,8 @@ export class Migration extends pulumi.ComponentResource {
   public readonly sourceFingerprint: pulumi.Output<string>;
   public readonly verified: pulumi.Output<boolean>;
   public readonly archiveManifest: pulumi.Output<string | undefined>;
+  /** The dynamic resource itself (its `password` and `appDatabaseUrl` outputs are secret). */
+  public readonly data: MigrationData;
 
   constructor(name: string, args: MigrationArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("sqlite-to-postgres:infra:Migration", name, {}, opts);
@@ -171,7 +173,7 @@ export class Migration extends pulumi.ComponentResource {
       jobs: args.jobs,
       lockTimeoutMs: args.lockTimeoutMs,
     };
-    const data = new MigrationData(`${name}-data`, props, {
+    const data = this.data = new MigrationData(`${name}-data`, props, {
       parent: this,
       dependsOn: opts.dependsOn,
       additionalSecretOutputs: ["password", "appDatabaseUrl"],
