@@ -15,7 +15,7 @@ import { defaultCacheDir, ensureBenchDb } from "./generate-db";
 import { REPO_ROOT, runOurs } from "./ours";
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
+interface ProfileNode { id: number; callFrame: CallFrame; children?: number[]; positionTicks?: { line: number; ticks: number }[] }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
 
 export interface ProfileSummary {
@@ -23,6 +23,8 @@ export interface ProfileSummary {
   totalMs: number;
   byFunction: { name: string; selfMs: number; share: number }[];
   byFile: { file: string; selfMs: number; share: number }[];
+  /** For the hottest functions of our own code: the hottest source lines (of the compiled JS). */
+  hotLines: { name: string; lines: { line: number; share: number }[] }[];
 }
 
 function where(url: string): string {
@@ -44,12 +46,19 @@ export function summariseProfile(file: string, top: number): ProfileSummary {
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const fn = new Map<string, number>();
+  const lineTicks = new Map<string, Map<number, number>>();
   const files = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const cf = (byId.get(id) as ProfileNode).callFrame;
     const w = where(cf.url);
     const name = `${cf.functionName || "(anonymous)"} ${w}${cf.url ? `:${cf.lineNumber + 1}` : ""}`;
     fn.set(name, (fn.get(name) ?? 0) + us);
+    const node = byId.get(id) as ProfileNode;
+    if (node.positionTicks && w.startsWith("dist/")) {
+      const m = lineTicks.get(name) ?? new Map<number, number>();
+      for (const p of node.positionTicks) m.set(p.line, (m.get(p.line) ?? 0) + p.ticks);
+      lineTicks.set(name, m);
+    }
     files.set(w, (files.get(w) ?? 0) + us);
   }
   const rank = (m: Map<string, number>) =>
@@ -59,6 +68,14 @@ export function summariseProfile(file: string, top: number): ProfileSummary {
     totalMs: totalUs / 1000,
     byFunction: rank(fn).map((x) => ({ name: x.k, selfMs: x.selfMs, share: x.share })),
     byFile: rank(files).map((x) => ({ file: x.k, selfMs: x.selfMs, share: x.share })),
+    hotLines: rank(fn)
+      .filter((x) => lineTicks.has(x.k))
+      .slice(0, 6)
+      .map((x) => {
+        const m = lineTicks.get(x.k) as Map<number, number>;
+        const total = [...m.values()].reduce((a, b) => a + b, 0);
+        return { name: x.k, lines: [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([line, t]) => ({ line, share: t / total })) };
+      }),
   };
 }
 
@@ -68,6 +85,8 @@ export function formatProfile(s: ProfileSummary): string {
   for (const f of s.byFile) lines.push(`    ${pct(f.share)} ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.file}`);
   lines.push("  self time by function:");
   for (const f of s.byFunction) lines.push(`    ${pct(f.share)} ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`);
+  lines.push("  hottest lines of the hottest functions (share of that function's self time; native calls count on the calling line):");
+  for (const h of s.hotLines) lines.push(`    ${h.name}: ${h.lines.map((l) => `line ${l.line} ${(l.share * 100).toFixed(0)}%`).join(", ")}`);
   return lines.join("\n");
 }
 

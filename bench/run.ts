@@ -19,6 +19,7 @@ import { limitPipelineSkipReason, runLimitPipeline } from "./limit-pipeline";
 import type { Measurement } from "./measure";
 import { oursSkipReason, REPO_ROOT, runOurs, type OursMeasurement } from "./ours";
 import { pgloaderSkipReason, runPgloader } from "./pgloader";
+import { findPostmaster, serverCpuSeconds } from "./server-cpu";
 import {
   CONTENDER_LABELS, finish, formatScaling, formatSize, ratios, scaling,
   type ContenderId, type ContenderResult, type SizeResult,
@@ -133,11 +134,17 @@ async function benchSize(pg: TestServer, rows: number, runs: number, only: Conte
       const target: BenchTarget = { host: pg.host, port: pg.port, user: pg.user, password: pg.password, database };
       // Start each run from clean buffers, so no one pays for another's dirty pages.
       await pg.query("CHECKPOINT");
+      const postmaster = findPostmaster();
+      const cpu0 = postmaster ? serverCpuSeconds(postmaster) : undefined;
       const m = await runOne(id, db.path, target);
+      // Let the contender's backends exit, so their CPU time is reaped into the postmaster's.
+      await new Promise((r) => setTimeout(r, 200));
+      const cpu1 = postmaster ? serverCpuSeconds(postmaster) : undefined;
+      const serverCpuS = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
       if (m.exitCode !== 0) {
         c.failed = failure(m, pg.password);
       } else {
-        c.runs.push({ wallMs: m.wallMs, peakRssKb: m.peakRssKb, cpuS: m.cpuS, timings: "timings" in m ? m.timings : undefined });
+        c.runs.push({ wallMs: m.wallMs, peakRssKb: m.peakRssKb, cpuS: m.cpuS, serverCpuS, timings: "timings" in m ? m.timings : undefined });
         console.log(`  run ${run}/${runs} ${c.label}: ${(m.wallMs / 1000).toFixed(2)} s, ${(m.peakRssKb / 1024).toFixed(0)} MB`);
         if (run === 1) {
           const fp = await fingerprint(target, TABLES).catch((err: unknown) => {

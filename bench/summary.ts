@@ -16,6 +16,8 @@ export interface RunFigures {
   wallMs: number;
   peakRssKb: number;
   cpuS?: number;
+  /** CPU seconds PostgreSQL spent during the run (all backends and workers). */
+  serverCpuS?: number;
   timings?: OursTimings;
 }
 
@@ -31,6 +33,7 @@ export interface ContenderResult {
   medianPeakRssMb?: number;
   /** Median client-side CPU seconds (the contender's processes, not the server). */
   medianCpuS?: number;
+  medianServerCpuS?: number;
 }
 
 export interface Ratios {
@@ -80,6 +83,7 @@ export function finish(c: ContenderResult): ContenderResult {
     medianWallMs: median(c.runs.map((r) => r.wallMs)),
     medianPeakRssMb: median(c.runs.map((r) => r.peakRssKb)) / 1024,
     medianCpuS: c.runs.every((r) => r.cpuS !== undefined) ? median(c.runs.map((r) => r.cpuS as number)) : undefined,
+    medianServerCpuS: c.runs.every((r) => r.serverCpuS !== undefined) ? median(c.runs.map((r) => r.serverCpuS as number)) : undefined,
   };
 }
 
@@ -128,7 +132,7 @@ export function formatSize(r: SizeResult): string {
     `AgentGrid-like SQLite, ${r.rows.toLocaleString("en-US")} rows in agent_runs (+${(t.users ?? 0).toLocaleString("en-US")} users, ` +
       `${(t.agents ?? 0).toLocaleString("en-US")} agents), ${r.sqliteMb.toFixed(0)} MB; median of runs`,
   );
-  lines.push(`${pad("contender", 30)}${lpad("wall s", 9)}${lpad("peak RSS MB", 13)}${lpad("client CPU s", 14)}   runs (wall s)`);
+  lines.push(`${pad("contender", 30)}${lpad("wall s", 9)}${lpad("peak RSS MB", 13)}${lpad("client CPU s", 14)}${lpad("server CPU s", 14)}   runs (wall s)`);
   for (const c of r.contenders) {
     if (c.skipped || c.failed) {
       lines.push(`${pad(c.label, 30)}  ${c.skipped ?? `FAILED: ${c.failed}`}`);
@@ -136,7 +140,8 @@ export function formatSize(r: SizeResult): string {
     }
     lines.push(
       `${pad(c.label, 30)}${lpad(secs(c.medianWallMs ?? 0), 9)}${lpad((c.medianPeakRssMb ?? 0).toFixed(0), 13)}` +
-        `${lpad(c.medianCpuS === undefined ? "n/a" : c.medianCpuS.toFixed(2), 14)}   ` +
+        `${lpad(c.medianCpuS === undefined ? "n/a" : c.medianCpuS.toFixed(2), 14)}` +
+        `${lpad(c.medianServerCpuS === undefined ? "n/a" : c.medianServerCpuS.toFixed(2), 14)}   ` +
         c.runs.map((x) => secs(x.wallMs)).join(" "),
     );
     const phases = c.runs.map((x) => x.timings).filter((x): x is OursTimings => x !== undefined);
