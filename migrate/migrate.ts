@@ -42,13 +42,15 @@ export function tableWarnings(t: Plan["tables"][number]): string[] {
 export async function verifyPlan(db: SqliteDb, client: Client, plan: Plan, zone: string, onTable?: (source: string, ms: number) => void): Promise<VerifyReport> {
   const tables: VerifyReport["tables"] = [];
   const mismatches: VerifyMismatch[] = [];
+  const warnings: string[] = [];
   for (const t of plan.tables) {
     const r = await verifyTable(db, client, t, plan.schema, zone);
     tables.push({ source: t.source, target: t.target, rows: r.rows, equal: r.equal });
     mismatches.push(...r.mismatches);
+    for (const g of r.generatedDifferences) warnings.push(`generated column "${g.table}"."${g.column}" row ${g.key}: PostgreSQL computes ${g.message}`);
     onTable?.(t.source, r.ms);
   }
-  return { equal: mismatches.length === 0, tables, mismatches };
+  return { equal: mismatches.length === 0, tables, mismatches, warnings };
 }
 
 export function formatMismatches(v: VerifyReport): string {
@@ -138,6 +140,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         timings.verifyMs = Date.now() - t;
         progress({ kind: "phase", phase: "verify", ms: timings.verifyMs });
         if (!v.equal) throw new Error(`verification failed, nothing committed:\n${formatMismatches(v)}`);
+        warnings.push(...(v.warnings ?? []));
         verified = true;
       } else {
         warnings.push("verification skipped (--no-verify)");
@@ -175,7 +178,7 @@ export async function verify(options: MigrateOptions): Promise<VerifyReport> {
       const planForVerify = { ...plan, tables: plan.tables.filter((t) => present.has(t.target) || (missing.push({ table: t.source, message: `table ${plan.schema}.${t.target} does not exist in PostgreSQL` }), false)) };
       const v = await verifyPlan(src.db, client, planForVerify, zone);
       await client.query("COMMIT");
-      return { equal: v.equal && missing.length === 0, tables: v.tables, mismatches: [...missing, ...v.mismatches] };
+      return { equal: v.equal && missing.length === 0, tables: v.tables, mismatches: [...missing, ...v.mismatches], warnings: v.warnings };
     } catch (err) {
       await client.query("ROLLBACK").catch(() => undefined);
       throw redactError(err, options);

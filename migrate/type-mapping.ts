@@ -191,7 +191,8 @@ export function mapColumnType(input: MappingInput): MappingResult {
       if (uuidCandidate) return { pgType: "uuid", conversion: "uuid", reason: `${why}; every value is a UUID`, warnings };
       if (present.length === 0) return { pgType: "text", conversion: "text", reason: why, warnings };
       if (present.every((c) => c === "integer")) return refuse("integer", "bigint", why);
-      if (present.every((c) => c === "integer" || c === "real")) return refuse(f.affinity === "numeric" ? "numeric" : "double", f.affinity === "numeric" ? "numeric" : "double precision", why);
+      // Stored reals are doubles: double precision holds them exactly (integers too, below 2^53).
+      if (present.every((c) => c === "integer" || c === "real")) return s.intBeyondDouble > 0 ? refuse("numeric", "numeric", why) : refuse("double", "double precision", why);
       if (present.every((c) => c === "text")) return refuse("text", "text", why);
       if (present.every((c) => c === "blob")) return refuse("bytea", "bytea", why);
       return { pgType: "text", conversion: "text", reason: why, warnings, refusal: { problem: `mixes storage classes ${present.join("/")}; widening to text is only done on request`, sample: s.firstOfClass[present[1]], fix: overrideFlag(input.table, input.column, "text") } };

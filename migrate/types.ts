@@ -91,4 +91,6 @@ export interface VerifyReport {
   equal: boolean;
   tables: { source: string; target: string; rows: number; equal: boolean }[];
   mismatches: VerifyMismatch[];
+  /** Differences that do not make the copy lossy (e.g. a generated column PostgreSQL computes exactly). */
+  warnings?: string[];
 }

@@ -19,6 +19,8 @@ export interface TableVerifyResult {
   targetRows: number;
   equal: boolean;
   mismatches: VerifyMismatch[];
+  /** Differences in translated generated columns: PostgreSQL computes them itself (e.g. exact numeric instead of float arithmetic). Reported, not fatal. */
+  generatedDifferences: VerifyMismatch[];
   ms: number;
 }
 
@@ -81,13 +83,14 @@ function digest(parts: string[]): bigint {
 export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan, schema: string, zone: string, name = t.target): Promise<TableVerifyResult> {
   const started = Date.now();
   const mismatches: VerifyMismatch[] = [];
+  const generatedDifferences: VerifyMismatch[] = [];
   const cols: ColumnPlan[] = t.columns;
   const table = qualified(schema, name);
   const srcRows = Number(db.prepare(`SELECT count(*) FROM main.${quoteSqliteIdent(t.source)}`).pluck().get());
   const tgtRows = Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
   if (srcRows !== tgtRows) {
     mismatches.push({ table: t.source, message: `row count differs: SQLite ${srcRows}, PostgreSQL ${tgtRows}` });
-    return { rows: srcRows, targetRows: tgtRows, equal: false, mismatches, ms: Date.now() - started };
+    return { rows: srcRows, targetRows: tgtRows, equal: false, mismatches, generatedDifferences, ms: Date.now() - started };
   }
   const order = orderable(t);
   const keyNames = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
@@ -108,19 +111,21 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
       const tc = cols.map((c, i) => targetCanonical(c, trow[i] ?? null));
       if (order) {
         for (let i = 0; i < cols.length; i++) {
-          if (sc[i] !== tc[i] && mismatches.length < MAX_MISMATCHES) {
+          const into = cols[i].generated ? generatedDifferences : mismatches;
+          if (sc[i] !== tc[i] && into.length < MAX_MISMATCHES) {
             const show = (s: string) => (s === NULL_CANON ? "NULL" : JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s));
-            mismatches.push({ table: t.source, column: cols[i].source, key: showKey(keyNames, srow.slice(cols.length)), message: `SQLite ${show(sc[i])} vs PostgreSQL ${show(tc[i])} (${cols[i].pgType})` });
+            into.push({ table: t.source, column: cols[i].source, key: showKey(keyNames, srow.slice(cols.length)), message: `SQLite ${show(sc[i])} vs PostgreSQL ${show(tc[i])} (${cols[i].pgType})` });
           }
         }
       } else {
-        srcSum = (srcSum + digest(sc)) & mask;
-        tgtSum = (tgtSum + digest(tc)) & mask;
+        const stored = (xs: string[]) => xs.filter((_x, i) => !cols[i].generated);
+        srcSum = (srcSum + digest(stored(sc))) & mask;
+        tgtSum = (tgtSum + digest(stored(tc))) & mask;
       }
     }
   } finally {
     iter.return?.();
   }
   if (!order && srcSum !== tgtSum) mismatches.push({ table: t.source, message: "table has no primary key and its rows differ as a multiset (compared by digest of canonical values)" });
-  return { rows: srcRows, targetRows: tgtRows, equal: mismatches.length === 0, mismatches, ms: Date.now() - started };
+  return { rows: srcRows, targetRows: tgtRows, equal: mismatches.length === 0, mismatches, generatedDifferences, ms: Date.now() - started };
 }
