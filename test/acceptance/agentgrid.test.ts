@@ -227,8 +227,9 @@ describe("acceptance: the AgentGrid app (SQLAlchemy 2, Alembic, FastAPI) moves f
         const list = (await (await fetch(`${app.baseUrl}/api/v1/agents/?limit=1000`)).json()) as unknown[];
         assert.equal(list.length, seeded.agents + 1);
         // The audit event took the next value of the (reset) sequence.
-        const events = await queryAs<{ id: number; action: string; detail: unknown }>(target.app, `SELECT id, action, detail FROM audit_events WHERE agent_id = $1`, [agent.id]);
-        assert.deepEqual(events, [{ id: seeded.max_audit_event_id + 1, action: "agent.created", detail: { name: "Creator Studio", config_keys: ["budget_tokens", "model", "nothing", "studio", "tools"] } }]);
+        // (id::text: the engine's identity is bigint, Alembic's serial is integer.)
+        const events = await queryAs<{ id: string; action: string; detail: unknown }>(target.app, `SELECT id::text AS id, action, detail FROM audit_events WHERE agent_id = $1`, [agent.id]);
+        assert.deepEqual(events, [{ id: String(seeded.max_audit_event_id + 1), action: "agent.created", detail: { name: "Creator Studio", config_keys: ["budget_tokens", "model", "nothing", "studio", "tools"] } }]);
         const [{ raw }] = await queryAs<{ raw: string }>(target.app, `SELECT config->>'budget_tokens' AS raw FROM agents WHERE id = $1`, [agent.id]);
         assert.equal(raw, "9007199254740993", "jsonb kept the exact integer");
       });
