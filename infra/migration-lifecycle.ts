@@ -261,14 +261,79 @@ function plain<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-function tableSyncs(report: MigrationReport, src: Record<string, { checksum: string }>, targets: Record<string, { rows: number; checksum: string }>): TableSync[] {
-  return report.tables.map((t) => ({
+function tableSyncs(tables: { source: string; target: string }[], src: Record<string, { checksum: string }>, targets: Record<string, { rows: number; checksum: string }>): TableSync[] {
+  return tables.map((t) => ({
     source: t.source,
     target: t.target,
-    rows: targets[t.target]?.rows ?? t.rows,
+    rows: targets[t.target]?.rows ?? 0,
     sourceChecksum: src[t.source]?.checksum ?? "",
     targetChecksum: targets[t.target]?.checksum ?? "",
   }));
+}
+
+/** What a staging load produced: the full table list of the plan, and where the moved tables' foreign keys come from. */
+interface Staged {
+  tables: { source: string; target: string }[];
+  warnings: string[];
+  verified: boolean;
+  foreignKeysFrom: "stage" | "live";
+}
+
+/** The engine migrates (and verifies) the whole SQLite file into the staging schema, in its own transaction. */
+async function stageEverything(news: MigrationInputs, client: Client, stage: string, likeLive: string[], schema: string): Promise<Staged> {
+  // `existing` schema mode: the staged tables are copies of the live definitions, loaded by the engine.
+  for (const t of likeLive) await client.query(`CREATE TABLE ${qualified(stage, t)} (LIKE ${qualified(schema, t)} INCLUDING ALL)`);
+  const report = await runEngine(news, stage);
+  return { tables: report.tables.map((t) => ({ source: t.source, target: t.target })), warnings: report.warnings, verified: report.verified, foreignKeysFrom: likeLive.length ? "live" : "stage" };
+}
+
+/** The engine's per-table building blocks (migrate/table-sync.ts, migrate/verify-table.ts). */
+interface TableEngine {
+  openSource(path: string): { db: unknown; close(): void };
+  planFromDatabase(db: unknown, from: string, options: MigrateOptions): { schema: string; tables: { source: string; target: string }[]; errors: unknown[]; warnings: string[] };
+  formatPlanErrors(plan: unknown): string;
+  setSession(client: Client, zone: string): Promise<void>;
+  loadTableAs(db: unknown, client: Client, plan: unknown, source: string, target: string): Promise<{ rows: number; ms: number }>;
+}
+
+/**
+ * Loads only the given SQLite tables into the staging schema, each verified
+ * value by value, in one transaction. The staged tables carry no foreign
+ * keys: the swap re-creates those of the live tables.
+ */
+async function stageTables(news: MigrationInputs, client: Client, stage: string, sources: string[]): Promise<Staged> {
+  const engine = loadEngine() as unknown as TableEngine;
+  const { verifyTable } = require("../migrate/verify-table") as {
+    verifyTable(db: unknown, client: Client, t: unknown, schema: string, zone: string): Promise<{ equal: boolean; rows: number; mismatches: { table: string; column?: string; key?: string; message: string }[] }>;
+  };
+  const zone = news.mapping.sourceTimezone ?? "UTC";
+  const src = engine.openSource(news.sqlitePath);
+  try {
+    const plan = engine.planFromDatabase(src.db, news.sqlitePath, { ...engineOptions(news, stage) });
+    if (plan.errors.length) throw new Error(scrub(engine.formatPlanErrors(plan), news));
+    await client.query("BEGIN");
+    try {
+      await engine.setSession(client, zone);
+      for (const source of sources) {
+        const t = plan.tables.find((x) => x.source === source);
+        if (!t) throw new Error(`table "${source}" is no longer in the SQLite file's plan`);
+        const r = await engine.loadTableAs(src.db, client, plan, source, t.target);
+        const v = await verifyTable(src.db, client, t, stage, zone);
+        if (!v.equal) {
+          const first = v.mismatches.slice(0, 10).map((m) => `${m.column ? `column "${m.column}" ` : ""}${m.key ? `row ${m.key}: ` : ""}${m.message}`).join("; ");
+          throw new Error(`verification of re-loaded table "${t.target}" failed, nothing was changed: ${first}`);
+        }
+        log(`staged ${source} -> ${stage}.${t.target}: ${r.rows} rows in ${r.ms} ms, verified`);
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw new Error(scrub((err as Error).message, news));
+    }
+    return { tables: plan.tables.map((t) => ({ source: t.source, target: t.target })), warnings: plan.warnings, verified: true, foreignKeysFrom: "live" };
+  } finally {
+    src.close();
+  }
 }
 
 export async function createMigration(inputs: MigrationInputs): Promise<{ id: string; outs: MigrationOutputs }> {
@@ -293,7 +358,7 @@ export async function createMigration(inputs: MigrationInputs): Promise<{ id: st
         ...inputs,
         schemaCreated: !existed,
         createdObjects: created,
-        tables: tableSyncs(report, src.tables, targets),
+        tables: tableSyncs(report.tables, src.tables, targets),
         sourceSchemaChecksum: src.schemaChecksum,
         syncedFingerprint: inputs.sourceFingerprint,
         lastSyncAt: new Date().toISOString(),
@@ -401,18 +466,16 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
     try {
       const ts = Date.now();
       const existingMode = news.mapping.schemaMode === "existing";
-      if (existingMode) {
-        for (const t of olds.tables) {
-          if (live.has(t.target)) await client.query(`CREATE TABLE ${qualified(stage, t.target)} (LIKE ${qualified(schema, t.target)} INCLUDING ALL)`);
-        }
-      }
-      const report = await runEngine(news, stage);
+      // Content-only change: load just the changed tables. Schema or mapping change: the whole plan.
+      const staged = reloadAll || existingMode
+        ? await stageEverything(news, client, stage, existingMode ? olds.tables.filter((t) => live.has(t.target)).map((t) => t.target) : [], schema)
+        : await stageTables(news, client, stage, changed.map((t) => t.source));
       const stageMs = Date.now() - ts;
       const oldTargets = new Set(olds.tables.map((t) => t.target));
-      const newTargets = new Set(report.tables.map((t) => t.target));
+      const newTargets = new Set(staged.tables.map((t) => t.target));
       const changedTargets = new Set(changed.map((t) => t.target));
-      const replace = report.tables.map((t) => t.target).filter((t) => oldTargets.has(t) && live.has(t) && changedTargets.has(t));
-      const add = report.tables.map((t) => t.target).filter((t) => !oldTargets.has(t) || !live.has(t));
+      const replace = staged.tables.map((t) => t.target).filter((t) => oldTargets.has(t) && live.has(t) && changedTargets.has(t));
+      const add = staged.tables.map((t) => t.target).filter((t) => !oldTargets.has(t) || !live.has(t));
       const conflicts = add.filter((t) => before.some((o) => o.name === t));
       if (conflicts.length) {
         throw new Error(`re-sync: new source table(s) ${conflicts.map((t) => `"${t}"`).join(", ")} collide with existing objects in schema "${schema}" that the migration did not create; rename or drop them. Nothing was changed`);
@@ -421,7 +484,7 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
       const drop = olds.tables.map((t) => t.target).filter((t) => !newTargets.has(t) && live.has(t) && created.has(t));
       const swap = await swapTables(client, {
         schema, stageSchema: stage, replace, add, drop,
-        foreignKeysFrom: existingMode ? "live" : "stage",
+        foreignKeysFrom: staged.foreignKeysFrom,
         lockTimeoutMs: news.lockTimeoutMs, log,
       });
       const after = await relations(client, schema);
@@ -432,12 +495,11 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
         ...after.filter((o) => !beforeKeys.has(key(o)) && !olds.createdObjects.some((c) => key(c) === key(o))),
       ];
       const tt = Date.now();
-      const targets = await pgChecksums(client, schema, report.tables.map((t) => t.target));
-      const srcForTables = { ...src.tables };
+      const targets = await pgChecksums(client, schema, staged.tables.map((t) => t.target));
       const o: MigrationOutputs = {
         ...carried(),
         createdObjects,
-        tables: tableSyncs(report, srcForTables, targets),
+        tables: tableSyncs(staged.tables, src.tables, targets),
         sourceSchemaChecksum: src.schemaChecksum,
         syncedFingerprint: news.sourceFingerprint,
         lastSyncAt: new Date().toISOString(),
@@ -447,8 +509,8 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
           guardMs, sourceChecksumMs: checksumMs, stageLoadMs: stageMs, swapMs: swap.swapMs, lockWaitMs: swap.lockWaitMs,
           validateMs: swap.validateMs, targetChecksumMs: Date.now() - tt, totalMs: 0,
         },
-        warnings: report.warnings,
-        verified: report.verified,
+        warnings: staged.warnings,
+        verified: staged.verified,
       };
       log(`re-sync: swapped ${replace.length} table(s), added ${add.length}, dropped ${drop.length}; downtime (swap) ${swap.swapMs.toFixed(1)} ms`);
       return o;

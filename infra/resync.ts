@@ -88,9 +88,14 @@ function elapsed(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Replaces `"stageSchema".` by `"schema".` in a definition produced with an empty search_path. */
-function reschema(def: string, stageSchema: string, schema: string): string {
-  return def.split(`${quoteIdent(stageSchema)}.`).join(`${quoteIdent(schema)}.`);
+/**
+ * Replaces the staging schema qualifier by the live one in a definition
+ * produced with an empty search_path. `stageRef` is the schema name as
+ * PostgreSQL prints it (`quote_ident`: quoted only when needed).
+ */
+function reschema(def: string, stageRef: string, schema: string): string {
+  const escaped = stageRef.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return def.replace(new RegExp(`(?<![\\w"$])${escaped}\\.`, "g"), `${quoteIdent(schema)}.`);
 }
 
 async function foreignKeysOf(client: ClientBase, where: string, params: unknown[]): Promise<ForeignKey[]> {
@@ -128,12 +133,17 @@ async function defaultAclOf(client: ClientBase, schema: string, objType: "r" | "
   return rows;
 }
 
-/** Makes the ACL of `target` (a TABLE or SEQUENCE) exactly `acl` for every non-owner grantee. */
-async function applyAcl(client: ClientBase, kind: "TABLE" | "SEQUENCE", target: string, targetOid: number, acl: AclEntry[]): Promise<void> {
-  const current = await aclOf(client, targetOid);
+/**
+ * `exact`: makes the ACL of `target` (a TABLE or SEQUENCE) exactly `acl` for
+ * every non-owner grantee. Otherwise only adds `acl` to what it has.
+ */
+async function applyAcl(client: ClientBase, kind: "TABLE" | "SEQUENCE", target: string, targetOid: number, acl: AclEntry[], exact = true): Promise<void> {
   const who = (g: string | null) => (g === null ? "PUBLIC" : quoteIdent(g));
-  for (const g of new Set(current.map((e) => e.grantee))) {
-    await client.query(`REVOKE ALL ON ${kind} ${target} FROM ${who(g)}`);
+  if (exact) {
+    const current = await aclOf(client, targetOid);
+    for (const g of new Set(current.map((e) => e.grantee))) {
+      await client.query(`REVOKE ALL ON ${kind} ${target} FROM ${who(g)}`);
+    }
   }
   for (const e of acl) {
     await client.query(`GRANT ${e.privilege} ON ${kind} ${target} TO ${who(e.grantee)}${e.grantable ? " WITH GRANT OPTION" : ""}`);
@@ -228,9 +238,10 @@ async function swapWithEmptySearchPath(
     await client.query(`DROP ${v.kind === "m" ? "MATERIALIZED VIEW" : "VIEW"} IF EXISTS ${qualified(o.stageSchema, v.name)} CASCADE`);
   }
   const movingSet = new Set(moving);
+  const stageRef = (await client.query<{ q: string }>(`SELECT quote_ident($1) AS q`, [o.stageSchema])).rows[0]!.q;
   const keepFromStage = stagedFks
     .filter((fk) => movingSet.has(fk.table) && o.foreignKeysFrom !== "live")
-    .map((fk) => ({ ...fk, schema: o.schema, definition: reschema(fk.definition, o.stageSchema, o.schema) }));
+    .map((fk) => ({ ...fk, schema: o.schema, definition: reschema(fk.definition, stageRef, o.schema) }));
 
   const start = process.hrtime.bigint();
   let lockWaitMs = 0;
@@ -283,10 +294,12 @@ async function swapWithEmptySearchPath(
       await client.query(`ALTER TABLE ${qualified(o.stageSchema, t)} SET SCHEMA ${quoteIdent(o.schema)}`);
       const oid = (await relOid(client, o.schema, t))!;
       const isNew = !oldAcl.has(t);
-      await applyAcl(client, "TABLE", qualified(o.schema, t), oid, isNew ? tableDefaults : oldAcl.get(t)!);
+      // A new table already has the role-wide default privileges (applied when it was created in the
+      // staging schema); it lacks only those the owner set for the live schema.
+      await applyAcl(client, "TABLE", qualified(o.schema, t), oid, isNew ? tableDefaults : oldAcl.get(t)!, !isNew);
       for (const [col, s] of await ownedSequences(client, oid)) {
-        const acl = isNew ? seqDefaults : oldSeqAcl.get(t)!.get(col) ?? seqDefaults;
-        await applyAcl(client, "SEQUENCE", s.qual, s.oid, acl);
+        const old = isNew ? undefined : oldSeqAcl.get(t)!.get(col);
+        await applyAcl(client, "SEQUENCE", s.qual, s.oid, old ?? seqDefaults, old !== undefined);
       }
     }
     for (const fk of [...incoming, ...outgoing, ...keepFromStage]) {

@@ -271,6 +271,29 @@ describe("migration provider", () => {
     state = again;
   });
 
+  it("a schema change in SQLite reloads every table and adds the new one, with the app role's privileges", async () => {
+    sqlite(sqlitePath, `CREATE TABLE label (id INTEGER PRIMARY KEY, name TEXT NOT NULL); INSERT INTO label VALUES (1, 'EMI'), (2, 'Blue Note');`);
+    const news = { ...inputs, sourceFingerprint: sqliteFingerprint(sqlitePath) };
+    const albumOid = await oid("album");
+    const out = (await provider.update!("id", state, news)).outs!;
+    assert.deepEqual([...out.reloadedTables].sort(), ["album", "artist", "genre", "label"]);
+    assert.notEqual(await oid("album"), albumOid);
+    assert.deepEqual(out.tables.map((t) => [t.target, t.rows]).sort(), [["album", 500], ["artist", 2001], ["genre", 2], ["label", 2]]);
+    assert.ok(out.createdObjects.some((o) => o.kind === "table" && o.name === "label"));
+    const app = new Client({ connectionString: pg.url(db, "mig_app", APP_PW) });
+    await app.connect();
+    try {
+      assert.equal((await app.query(`SELECT count(*)::int AS n FROM app.label`)).rows[0].n, 2);
+      assert.equal((await app.query(`SELECT count(*)::int AS n FROM app.album_artist`)).rows[0].n, 500);
+    } finally {
+      await app.end();
+    }
+    const fk = await pg.query(`SELECT convalidated FROM pg_constraint WHERE conrelid = 'app.album'::regclass AND contype = 'f'`, [], db);
+    assert.deepEqual(fk, [{ convalidated: true }]);
+    state = out;
+    inputs = news;
+  });
+
   it("delete drops exactly what the migration created", async () => {
     // A view the migration did not create depends on its tables: delete refuses and drops nothing.
     await assert.rejects(provider.delete!("id", state), /nothing was dropped/);
