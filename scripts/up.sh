@@ -37,7 +37,7 @@ if [ "$stack" = dev ]; then
   # Pulumi.dev.yaml ships these encrypted; should one be missing (e.g. removed to
   # rotate it), generate a random one rather than stop.
   for key in adminPassword ownerPassword appPassword; do
-    if ! pulumi config get "$key" --stack dev >/dev/null 2>&1; then
+    if ! grep -q "^  sqlite-to-postgres:$key:" Pulumi.dev.yaml; then
       echo "up: generating a random $key for the dev stack" >&2
       pulumi config set --secret "$key" "$(node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))')" --stack dev
     fi
