@@ -112,6 +112,7 @@ describe("acceptance: the AgentGrid app (SQLAlchemy 2, Alembic, FastAPI) moves f
       lite.exec(`ALTER TABLE agents ADD COLUMN legacy_score INTEGER; UPDATE agents SET legacy_score = 7`); // no such column in PostgreSQL
       lite.prepare(`UPDATE agents SET name = ? WHERE id = (SELECT min(id) FROM agents)`).run("n".repeat(201)); // varchar(200)
       lite.exec(`UPDATE agent_runs SET status = 'CANCELLED' WHERE id = (SELECT min(id) FROM agent_runs)`); // not a run_status label
+      lite.pragma("foreign_keys = OFF"); // as in most SQLite apps (it is off by default), so an orphan can exist
       lite.exec(`UPDATE audit_events SET agent_id = 'not-a-uuid' WHERE id = 3`); // uuid
     } finally {
       lite.close();
