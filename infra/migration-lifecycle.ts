@@ -25,7 +25,7 @@ import { archiveSqlite } from "./archive";
 import { databaseUrl, writeEnvVar } from "./env-file";
 import type { CreatedObject, MigrationConnection, MigrationInputs, MigrationOutputs, TableSync } from "./migration-types";
 import { swapTables } from "./resync";
-import { pgChecksums, sqliteChecksums } from "./table-checksums";
+import { pgChecksums, sqliteChecksums, startPgChecksums } from "./table-checksums";
 
 /** The part of the engine (migrate/index.ts) the resource uses. */
 interface Engine {
@@ -425,10 +425,15 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
 
   log(`re-sync: ${news.sqlitePath} -> ${news.connection.database}.${schema}`);
   const outs = await withClient(news, async (client) => {
-    // Divergence guard: every table must still hold what the last sync wrote.
+    // Divergence guard: every table must still hold what the last sync wrote. The server computes
+    // those checksums while this process hashes the SQLite side.
     const tg = Date.now();
     const live = new Set((await relations(client, schema)).filter((o) => o.kind === "table").map((o) => o.name));
-    const current = await pgChecksums(client, schema, olds.tables.map((t) => t.target).filter((t) => live.has(t)));
+    const guard = await startPgChecksums(client, schema, olds.tables.map((t) => t.target).filter((t) => live.has(t)));
+    const tc = Date.now();
+    const src = sqliteChecksums(news.sqlitePath);
+    const checksumMs = Date.now() - tc;
+    const current = await guard.result;
     const diverged = olds.tables.filter((t) => current[t.target]?.checksum !== t.targetChecksum);
     const guardMs = Date.now() - tg;
     if (diverged.length > 0) {
@@ -443,9 +448,6 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
       log(`re-sync: allowOverwrite is set: overwriting ${names}`);
     }
 
-    const tc = Date.now();
-    const src = sqliteChecksums(news.sqlitePath);
-    const checksumMs = Date.now() - tc;
     const reloadAll = src.schemaChecksum !== olds.sourceSchemaChecksum || stableJson(news.mapping) !== stableJson(olds.mapping);
     const divergedSet = new Set(diverged.map((t) => t.target));
     const changed = olds.tables.filter((t) => reloadAll || divergedSet.has(t.target) || src.tables[t.source]?.checksum !== t.sourceChecksum);
@@ -454,7 +456,7 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
       const o = carried();
       o.syncedFingerprint = news.sourceFingerprint;
       o.lastSyncAt = new Date().toISOString();
-      o.timings = { guardMs, sourceChecksumMs: checksumMs, totalMs: Date.now() - t0 };
+      o.timings = { guardAndSourceChecksumMs: guardMs, sourceChecksumMs: checksumMs, totalMs: Date.now() - t0 };
       return o;
     }
     log(`re-sync: reloading ${reloadAll ? "every table (schema or mapping changed)" : changed.map((t) => `"${t.target}"`).join(", ")}`);
@@ -495,7 +497,9 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
         ...after.filter((o) => !beforeKeys.has(key(o)) && !olds.createdObjects.some((c) => key(c) === key(o))),
       ];
       const tt = Date.now();
-      const targets = await pgChecksums(client, schema, staged.tables.map((t) => t.target));
+      // Tables not swapped still hold what the guard just checksummed.
+      const moved = new Set([...replace, ...add]);
+      const targets = { ...current, ...(await pgChecksums(client, schema, staged.tables.map((t) => t.target).filter((t) => moved.has(t)))) };
       const o: MigrationOutputs = {
         ...carried(),
         createdObjects,
@@ -506,7 +510,7 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
         reloadedTables: [...replace, ...add],
         swapDowntimeMs: Math.round(swap.swapMs * 10) / 10,
         timings: {
-          guardMs, sourceChecksumMs: checksumMs, stageLoadMs: stageMs, swapMs: swap.swapMs, lockWaitMs: swap.lockWaitMs,
+          guardAndSourceChecksumMs: guardMs, sourceChecksumMs: checksumMs, stageLoadMs: stageMs, swapMs: swap.swapMs, lockWaitMs: swap.lockWaitMs,
           validateMs: swap.validateMs, targetChecksumMs: Date.now() - tt, totalMs: 0,
         },
         warnings: staged.warnings,

@@ -86,34 +86,50 @@ export function sqliteChecksums(sqlitePath: string, only?: readonly string[]): S
 }
 
 /**
- * Checksums of PostgreSQL tables, one aggregate each, computed from the text
- * form of each row under fixed output settings (UTC, ISO dates, hex bytea,
- * shortest exact floats) so they do not depend on the session.
- * All tables are read in one REPEATABLE READ snapshot.
+ * Checksums of PostgreSQL tables, computed by the server from the text form
+ * of each row under fixed output settings (UTC, ISO dates, hex bytea,
+ * shortest exact floats) so they do not depend on the session. All tables
+ * are read in one REPEATABLE READ snapshot, in ONE statement.
+ *
+ * Resolves once that statement has been sent: the caller may do CPU work
+ * (e.g. hash the SQLite side) while the server computes, then await `result`.
  */
-export async function pgChecksums(client: ClientBase, schema: string, tables: readonly string[]): Promise<Record<string, TableChecksum>> {
-  const out: Record<string, TableChecksum> = {};
+export async function startPgChecksums(client: ClientBase, schema: string, tables: readonly string[]): Promise<{ result: Promise<Record<string, TableChecksum>> }> {
+  if (tables.length === 0) return { result: Promise.resolve({}) };
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
     for (const [k, v] of [["TimeZone", "UTC"], ["DateStyle", "ISO, YMD"], ["IntervalStyle", "postgres"], ["bytea_output", "hex"], ["extra_float_digits", "1"]]) {
       await client.query(`SELECT set_config($1, $2, true)`, [k, v]);
     }
-    for (const t of tables) {
-      const { rows } = await client.query<{ n: string; a: string; b: string }>(
-        `SELECT count(*)::text AS n,
-                coalesce(sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric), 0)::text AS a,
-                coalesce(sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric), 0)::text AS b
-           FROM (SELECT md5(r::text) AS h FROM ${qualified(schema, t)} AS r) q`,
-      );
-      const r = rows[0]!;
-      // Signed sums as exact numerics, reduced to the same 64-bit lanes.
-      const lane = (s: string) => ((BigInt(s) % (1n << 64n)) + (1n << 64n)) & MASK;
-      out[t] = finish(Number(r.n), lane(r.a), lane(r.b));
-    }
-    await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     throw err;
   }
-  return out;
+  const sql = tables.map((t, i) =>
+    `SELECT ${i} AS i, count(*)::text AS n,
+            coalesce(sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric), 0)::text AS a,
+            coalesce(sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric), 0)::text AS b
+       FROM (SELECT md5(r::text) AS h FROM ${qualified(schema, t)} AS r) q`).join("\nUNION ALL\n");
+  const pending = client.query<{ i: number; n: string; a: string; b: string }>(sql);
+  const result = (async () => {
+    try {
+      const { rows } = await pending;
+      await client.query("COMMIT");
+      // Signed sums as exact numerics, reduced to the same 64-bit lanes.
+      const lane = (v: string) => ((BigInt(v) % (1n << 64n)) + (1n << 64n)) & MASK;
+      const out: Record<string, TableChecksum> = {};
+      for (const r of rows) out[tables[r.i]!] = finish(Number(r.n), lane(r.a), lane(r.b));
+      return out;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    }
+  })();
+  result.catch(() => {}); // the caller awaits it; never an unhandled rejection meanwhile
+  return { result };
+}
+
+/** Checksums of PostgreSQL tables (see startPgChecksums). */
+export async function pgChecksums(client: ClientBase, schema: string, tables: readonly string[]): Promise<Record<string, TableChecksum>> {
+  return await (await startPgChecksums(client, schema, tables)).result;
 }
