@@ -119,7 +119,7 @@ describe("acceptance: the AgentGrid app (SQLAlchemy 2, Alembic, FastAPI) moves f
     }
     const target = await provisionTarget(server, "agentgrid_misfits");
     const r = runCli(
-      ["migrate", "--from", bad, "--to", target.owner.url, "--schema-mode", "existing", "--schema-command", `${python} -m alembic upgrade head`],
+      ["migrate", "--from", bad, "--to", target.owner.url, "--schema-mode", "existing", "--schema-command", `"${python}" -m alembic upgrade head`],
       { PGPASSWORD: "", DATABASE_URL: "" },
       join(REPO, "test", "acceptance", "agentgrid-app"),
     );
@@ -151,7 +151,7 @@ describe("acceptance: the AgentGrid app (SQLAlchemy 2, Alembic, FastAPI) moves f
         const cliEnv = { TZ: "Asia/Kathmandu", PGTZ: "Pacific/Chatham", PGPASSWORD: "" };
         const args = ["migrate", "--from", sqlitePath, "--to", target.owner.url];
         if (mode === "existing") {
-          args.push("--schema-mode", "existing", "--schema-command", `${python} -m alembic upgrade head`);
+          args.push("--schema-mode", "existing", "--schema-command", `"${python}" -m alembic upgrade head`);
         }
         const r = runCli(args, { ...cliEnv, DATABASE_URL: "" }, join(REPO, "test", "acceptance", "agentgrid-app"));
         migrateOutput = r.output;
