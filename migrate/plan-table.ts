@@ -52,6 +52,9 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
   const warnings: string[] = [];
   const isFts = t.kind === "virtual";
   const colNames = new NameAllocator(cx.fold, cx.changes, "column", t.name);
+  // PostgreSQL's system column names cannot be user columns (GIS tables often have xmin/xmax): renamed and reported.
+  // https://www.postgresql.org/docs/16/ddl-system-columns.html
+  for (const sys of ["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"]) colNames.reserve(sys);
   const pkSet = new Set(t.primaryKey);
   const fkCols = new Set(t.foreignKeys.flatMap((f) => f.from));
   const refCols = cx.referenced.get(t.name.toLowerCase()) ?? new Set<string>();
