@@ -9,13 +9,24 @@ import type { TypeFamily } from "./declared-type";
 import type { ColumnStats, Sample } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
-import { decimalShape, isBooleanText, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, shortestDecimal } from "./value-formats";
+import { decimalShape, normalizeDateText, normalizeTimeText, parseDateTimeText, shortestDecimal } from "./value-formats";
+
+/** Value checks a column's text values need (only these run: each is a regex per value). */
+export interface TextChecks {
+  uuid?: boolean;
+  boolean?: boolean;
+  datetime?: boolean;
+  date?: boolean;
+  time?: boolean;
+}
 
 export interface ScanColumn {
   name: string;
   family: TypeFamily;
   /** Compute the JS value profile (uuid/boolean/datetime/numeric checks). */
   profile: boolean;
+  /** Which text parsers the profile runs. */
+  checks: TextChecks;
   /** Check JSON validity in SQL. */
   json: boolean;
   /** Take a sample of every storage class present. */
@@ -29,6 +40,20 @@ const EXPECTED: Record<TypeFamily["kind"], Cls[]> = {
   blob: ["blob"], datetime: ["text", "integer", "real"], date: ["text"], time: ["text"], boolean: ["integer", "text"],
   uuid: ["text"], json: ["text", "integer", "real"], inferred: ["integer", "real", "text", "blob"],
 };
+
+/** Exact UUID test (32 hex or 8-4-4-4-12), same as `parseUuid`. */
+const HEX_CHARS = "'0123456789abcdefABCDEF'";
+const UUID_OK = (q: string) => `(typeof(${q})='text' AND CASE length(${q}) WHEN 32 THEN ltrim(${q}, ${HEX_CHARS}) = '' WHEN 36 THEN (substr(${q}, 9, 1) || substr(${q}, 14, 1) || substr(${q}, 19, 1) || substr(${q}, 24, 1)) = '----' AND ltrim(replace(${q}, '-', ''), ${HEX_CHARS}) = '' AND length(replace(${q}, '-', '')) = 32 ELSE 0 END)`;
+/** Exact boolean test, same as `isBooleanText` for text. */
+const BOOL_BAD = (q: string) => `(CASE typeof(${q}) WHEN 'integer' THEN ${q} NOT IN (0, 1) WHEN 'real' THEN ${q} NOT IN (0, 1) WHEN 'text' THEN lower(${q}) NOT IN ('t', 'f', 'true', 'false', '0', '1') WHEN 'blob' THEN 1 ELSE 0 END)`;
+/** JSON that PostgreSQL jsonb accepts: RFC 8259 text without \u0000, or SQLite JSONB blobs (turned into text by json()). */
+const JSON_BAD = (q: string) => `(CASE typeof(${q}) WHEN 'text' THEN (NOT json_valid(${q}) OR instr(${q}, '\\u0000') > 0) WHEN 'blob' THEN NOT json_valid(${q}, 8) ELSE 0 END)`;
+/** Datetime text SQLite itself reads, with a real calendar date and at most 6 fractional digits. Rows failing this are re-checked in JS. */
+const DT_OK = (q: string) => `length(${q}) <= 32 AND date(substr(${q}, 1, 10)) = substr(${q}, 1, 10) AND datetime(${q}) IS NOT NULL AND (instr(${q}, '.') = 0 OR NOT substr(${q}, instr(${q}, '.') + 7, 1) BETWEEN '0' AND '9')`;
+const DATE_OK = (q: string) => `typeof(${q}) = 'text' AND length(${q}) = 10 AND date(${q}) = ${q}`;
+const TIME_OK = (q: string) => `typeof(${q}) = 'text' AND ${q} GLOB '[0-2][0-9]:[0-5][0-9]*' AND length(${q}) <= 15 AND time(${q}) IS NOT NULL AND NOT ${q} GLOB '*[^0-9:.]*'`;
+/** Fits numeric(p,s) exactly: below 10^(p-s), and (for reals) s decimals round-trip. */
+const NUM_FIT = (q: string, p: number, sc: number) => `typeof(${q}) NOT IN ('integer', 'real') OR (${q} < 1e${p - sc} AND ${q} > -1e${p - sc} AND (typeof(${q}) = 'integer' OR round(${q}, ${sc}) = ${q}))`;
 
 export function emptyStats(): ColumnStats {
   return {
@@ -69,34 +94,49 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
   for (const c of columns) out.set(c.name, { ...emptyStats(), rows });
   if (rows === 0 || columns.length === 0) return out;
 
-  // 1. Aggregates in SQL, in chunks (SQLite caps result columns at 2000).
-  for (let start = 0; start < columns.length; start += 100) {
-    const chunk = columns.slice(start, start + 100);
-    const exprs: string[] = [];
-    for (const c of chunk) {
-      const q = quoteSqliteIdent(c.name);
-      exprs.push(
-        `sum(typeof(${q})='integer')`, `sum(typeof(${q})='real')`, `sum(typeof(${q})='text')`, `sum(typeof(${q})='blob')`,
-        `coalesce(max(CASE WHEN typeof(${q})='text' THEN length(${q}) END), 0)`,
-        `sum(typeof(${q})='text' AND instr(CAST(${q} AS BLOB), x'00') > 0)`,
-        `sum(typeof(${q})='integer' AND (${q} > 9007199254740992 OR ${q} < -9007199254740992))`,
-        c.json ? `sum(CASE typeof(${q}) WHEN 'text' THEN (NOT json_valid(${q}) OR instr(${q}, '\\u0000') > 0) WHEN 'blob' THEN NOT json_valid(${q}, 8) ELSE 0 END)` : "0",
-      );
+  // 1. Aggregates in SQL (C speed), in chunks (SQLite caps result columns at 2000). The value
+  //    checks are exact in SQL where possible (UUID, boolean); datetime/date/time/numeric use a
+  //    SQL pre-check and only the rows it cannot vouch for go through the JS parsers (step 3).
+  type Agg = { expr: string; set: (s: ColumnStats, v: number) => void };
+  const aggs: { col: ScanColumn; list: Agg[] }[] = columns.map((c) => {
+    const q = quoteSqliteIdent(c.name);
+    const k = c.family.kind;
+    const list: Agg[] = [
+      { expr: `sum(typeof(${q})='integer')`, set: (s, v) => { s.storage.integer = v; } },
+      { expr: `sum(typeof(${q})='real')`, set: (s, v) => { s.storage.real = v; } },
+      { expr: `sum(typeof(${q})='text')`, set: (s, v) => { s.storage.text = v; } },
+      { expr: `sum(typeof(${q})='blob')`, set: (s, v) => { s.storage.blob = v; } },
+    ];
+    // Only what the mapping of this family can use: each expression costs a pass over the values.
+    if (k === "varchar" || k === "inferred" || c.sampleAll) list.push({ expr: `coalesce(max(CASE WHEN typeof(${q})='text' THEN length(${q}) END), 0)`, set: (s, v) => { s.maxTextChars = v; } });
+    if (k !== "integer" && k !== "real" && k !== "numeric" && k !== "boolean") list.push({ expr: `sum(typeof(${q})='text' AND instr(CAST(${q} AS BLOB), x'00') > 0)`, set: (s, v) => { s.textWithNul = v; } });
+    if (k === "real" || k === "inferred" || c.sampleAll) list.push({ expr: `sum(typeof(${q})='integer' AND (${q} > 9007199254740992 OR ${q} < -9007199254740992))`, set: (s, v) => { s.intBeyondDouble = v; } });
+    if (c.json) list.push({ expr: `sum(${JSON_BAD(q)})`, set: (s, v) => { s.jsonInvalid = v; } });
+    if (c.profile) {
+      const ck = c.checks;
+      if (ck.uuid) list.push({ expr: `sum(${UUID_OK(q)})`, set: (s, v) => { s.uuidText = v; } });
+      if (ck.boolean) list.push({ expr: `sum(${BOOL_BAD(q)})`, set: (s, v) => { s.booleanBad = v; } });
+      if (ck.datetime) list.push({ expr: `sum(typeof(${q}) = 'text' AND NOT (${DT_OK(q)}))`, set: (s, v) => { s.datetimeBad = v; } });
+      if (ck.date) list.push({ expr: `sum(${q} IS NOT NULL AND NOT (${DATE_OK(q)}))`, set: (s, v) => { s.dateBad = v; } });
+      if (ck.time) list.push({ expr: `sum(${q} IS NOT NULL AND NOT (${TIME_OK(q)}))`, set: (s, v) => { s.timeBad = v; } });
+      if (ck.datetime || k === "numeric" || k === "inferred" || c.sampleAll) list.push({ expr: `coalesce(max(CASE WHEN typeof(${q}) IN ('integer','real') THEN (CASE WHEN ${q} < 0 THEN -1.0 * ${q} ELSE 1.0 * ${q} END) END), 0)`, set: (s, v) => { s.epochMaxAbs = v; } });
+      if (ck.datetime || k === "numeric" || c.sampleAll) list.push({ expr: `sum(typeof(${q})='real' AND (${q} = 9e999 OR ${q} = -9e999))`, set: (s, v) => { s.nonFinite = v; } });
+      if (c.family.kind === "numeric" && c.family.precision !== undefined) {
+        const fit = NUM_FIT(q, c.family.precision, c.family.scale ?? 0);
+        list.push({ expr: `sum(NOT (${fit}))`, set: (s, v) => { if (v > 0) s.numericScale = -1; } });
+      }
     }
-    const r = db.prepare(`SELECT ${exprs.join(", ")} FROM main.${qt}`).raw().get() as unknown[];
-    chunk.forEach((c, i) => {
-      const s = out.get(c.name)!;
-      const o = i * 8;
-      s.storage.integer = num(r[o]);
-      s.storage.real = num(r[o + 1]);
-      s.storage.text = num(r[o + 2]);
-      s.storage.blob = num(r[o + 3]);
-      s.storage.null = rows - s.storage.integer - s.storage.real - s.storage.text - s.storage.blob;
-      s.maxTextChars = num(r[o + 4]);
-      s.textWithNul = num(r[o + 5]);
-      s.intBeyondDouble = num(r[o + 6]);
-      s.jsonInvalid = num(r[o + 7]);
-    });
+    return { col: c, list };
+  });
+  const flat = aggs.flatMap((a) => a.list.map((x) => ({ col: a.col, ...x })));
+  for (let start = 0; start < flat.length; start += 1000) {
+    const chunk = flat.slice(start, start + 1000);
+    const r = db.prepare(`SELECT ${chunk.map((x) => x.expr).join(", ")} FROM main.${qt}`).raw().get() as unknown[];
+    chunk.forEach((x, i) => x.set(out.get(x.col.name)!, num(r[i])));
+  }
+  for (const c of columns) {
+    const s = out.get(c.name)!;
+    s.storage.null = rows - s.storage.integer - s.storage.real - s.storage.text - s.storage.blob;
   }
 
   // 2. Samples (with their row key) for the messages that may need them.
@@ -115,42 +155,40 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
     }
     if (s.textWithNul) s.firstTextWithNul = sampleOf(c.name, `typeof(${q})='text' AND instr(CAST(${q} AS BLOB), x'00') > 0`);
     if (s.intBeyondDouble) s.firstIntBeyondDouble = sampleOf(c.name, `typeof(${q})='integer' AND (${q} > 9007199254740992 OR ${q} < -9007199254740992)`);
-    if (s.jsonInvalid) s.firstJsonInvalid = sampleOf(c.name, `CASE typeof(${q}) WHEN 'text' THEN (NOT json_valid(${q}) OR instr(${q}, '\\u0000') > 0) WHEN 'blob' THEN NOT json_valid(${q}, 8) ELSE 0 END`);
+    if (s.jsonInvalid) s.firstJsonInvalid = sampleOf(c.name, JSON_BAD(q));
+    if (c.checks.uuid && s.uuidText < s.storage.text) s.firstNonUuid = sampleOf(c.name, `typeof(${q})='text' AND NOT (${UUID_OK(q)})`);
+    if (s.booleanBad) s.firstBooleanBad = sampleOf(c.name, BOOL_BAD(q));
+    if (s.nonFinite) s.firstNonFinite = sampleOf(c.name, `typeof(${q})='real' AND (${q} = 9e999 OR ${q} = -9e999)`);
   }
 
-  // 3. One JS pass over the columns whose type depends on the values.
-  const prof = columns.filter((c) => c.profile && out.get(c.name)!.storage.null < rows);
-  if (prof.length === 0) return out;
-  const sel = prof.map((c) => quoteSqliteIdent(c.name));
-  const stmt = db.prepare(`SELECT ${key.exprs.join(", ")}, ${sel.join(", ")} FROM main.${qt}`).raw();
-  const nk = key.exprs.length;
-  const stats = prof.map((c) => out.get(c.name)!);
-  for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
-    for (let i = 0; i < prof.length; i++) {
-      const v = row[nk + i];
-      if (v === null) continue;
-      const s = stats[i];
-      const sample = () => ({ key: showKey(key.names, row.slice(0, nk)), value: showValue(v) });
-      if (typeof v === "string") {
-        if (parseUuid(v)) s.uuidText++;
-        else if (!s.firstNonUuid) s.firstNonUuid = sample();
-        if (!isBooleanText(v)) { s.booleanBad++; if (!s.firstBooleanBad) s.firstBooleanBad = sample(); }
-        if (!parseDateTimeText(v)) { s.datetimeBad++; if (!s.firstDatetimeBad) s.firstDatetimeBad = sample(); }
-        if (!normalizeDateText(v)) { s.dateBad++; if (!s.firstDateBad) s.firstDateBad = sample(); }
-        if (!normalizeTimeText(v)) { s.timeBad++; if (!s.firstTimeBad) s.firstTimeBad = sample(); }
-      } else if (typeof v === "bigint") {
-        if (v !== 0n && v !== 1n) { s.booleanBad++; if (!s.firstBooleanBad) s.firstBooleanBad = sample(); }
-        const abs = v < 0n ? -v : v;
-        s.epochMaxAbs = Math.max(s.epochMaxAbs, Number(abs));
-        s.numericIntDigits = Math.max(s.numericIntDigits, abs === 0n ? 0 : abs.toString().length);
-      } else if (typeof v === "number") {
-        if (v !== 0 && v !== 1) { s.booleanBad++; if (!s.firstBooleanBad) s.firstBooleanBad = sample(); }
-        if (!Number.isFinite(v)) { s.nonFinite++; if (!s.firstNonFinite) s.firstNonFinite = sample(); continue; }
-        s.epochMaxAbs = Math.max(s.epochMaxAbs, Math.abs(v));
-        const shape = decimalShape(shortestDecimal(v));
-        s.numericIntDigits = Math.max(s.numericIntDigits, shape.intDigits);
-        s.numericScale = Math.max(s.numericScale, shape.scale);
+  // 3. The JS parsers, only over the rows the SQL pre-checks could not vouch for.
+  for (const c of columns) {
+    const s = out.get(c.name)!;
+    const q = quoteSqliteIdent(c.name);
+    const recheck = (cond: string, bad: (v: unknown) => boolean, record: (n: number, sample?: Sample) => void) => {
+      let n = 0;
+      let first: Sample | undefined;
+      const stmt = db.prepare(`SELECT ${key.exprs.join(", ")}, ${q} FROM main.${qt} WHERE ${cond}`).raw();
+      for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
+        const v = row[row.length - 1];
+        if (bad(v)) { n++; if (!first) first = { key: showKey(key.names, row.slice(0, -1)), value: showValue(v) }; }
       }
+      record(n, first);
+    };
+    if (s.datetimeBad) recheck(`typeof(${q}) = 'text' AND NOT (${DT_OK(q)})`, (v) => !parseDateTimeText(String(v)), (n, f) => { s.datetimeBad = n; s.firstDatetimeBad = f; });
+    if (s.dateBad) recheck(`${q} IS NOT NULL AND NOT (${DATE_OK(q)})`, (v) => typeof v !== "string" || !normalizeDateText(v), (n, f) => { s.dateBad = n; s.firstDateBad = f; });
+    if (s.timeBad) recheck(`${q} IS NOT NULL AND NOT (${TIME_OK(q)})`, (v) => typeof v !== "string" || !normalizeTimeText(v), (n, f) => { s.timeBad = n; s.firstTimeBad = f; });
+    if (s.numericScale < 0 && c.family.kind === "numeric" && c.family.precision !== undefined) {
+      s.numericScale = 0;
+      recheck(`NOT (${NUM_FIT(q, c.family.precision, c.family.scale ?? 0)})`, (v) => {
+        if (typeof v === "bigint") s.numericIntDigits = Math.max(s.numericIntDigits, (v < 0n ? -v : v).toString().length);
+        else if (typeof v === "number" && Number.isFinite(v)) {
+          const shape = decimalShape(shortestDecimal(v));
+          s.numericIntDigits = Math.max(s.numericIntDigits, shape.intDigits);
+          s.numericScale = Math.max(s.numericScale, shape.scale);
+        }
+        return false;
+      }, () => undefined);
     }
   }
   return out;

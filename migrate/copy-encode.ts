@@ -4,14 +4,21 @@
  * Values were validated by the scan; encoders only convert.
  */
 import type { ColumnPlan } from "./plan-types";
-import { epochToMicros, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, partsToMicros, shortestDecimal } from "./value-formats";
+import { epochToMicros, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, partsToMicros } from "./value-formats";
 
 export const NULL_FIELD = "\\N";
-const SPECIAL = /[\\\n\r\t]/;
+const SPECIAL = /[\\\n\r\t\uFFFD]/;
 
-/** Escapes text for a COPY text-format field. */
+/**
+ * Set when a text value contained U+FFFD: better-sqlite3 decodes invalid
+ * UTF-8 to U+FFFD, so the loader re-reads that value's raw bytes.
+ */
+export const suspect = { utf8: false };
+
+/** Escapes text for a COPY text-format field (one regex test on the common path). */
 export function copyEscape(s: string): string {
   if (!SPECIAL.test(s)) return s;
+  if (s.includes("\uFFFD")) suspect.utf8 = true;
   return s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
 }
 
@@ -19,7 +26,8 @@ export type Encoder = (v: unknown) => string;
 
 function num(v: unknown): string {
   if (typeof v === "bigint") return v.toString();
-  if (typeof v === "number") return Number.isFinite(v) ? shortestDecimal(v) : v > 0 ? "Infinity" : v < 0 ? "-Infinity" : "NaN";
+  // String() is the shortest round-trip form; PostgreSQL reads its exponent notation too.
+  if (typeof v === "number") return v === 0 ? (Object.is(v, -0) ? "-0" : "0") : Number.isFinite(v) ? String(v) : v > 0 ? "Infinity" : "-Infinity";
   throw new Error(`unexpected ${typeof v} value for a numeric column`);
 }
 
@@ -55,7 +63,7 @@ export function encoderFor(c: ColumnPlan, zone: string): Encoder {
       const unit = c.epochUnit ?? "s";
       return (v) => {
         if (v === null) return NULL_FIELD;
-        if (typeof v === "string") return copyEscape(v.trim());
+        if (typeof v === "string") return copyEscape(v);
         return microsToIso(epochToMicros(v as number | bigint, unit));
       };
     }
@@ -88,5 +96,7 @@ export function sourceExpression(c: ColumnPlan, quote: (s: string) => string): s
   const q = quote(c.source);
   // SQLite's binary JSONB (a blob) is turned back into JSON text by json().
   if (c.conversion === "json") return `CASE WHEN typeof(${q}) = 'blob' THEN json(${q}) ELSE ${q} END`;
+  // Raw bytes: text holding invalid UTF-8 must not pass through a JS string.
+  if (c.conversion === "bytea") return `CASE WHEN typeof(${q}) = 'text' THEN CAST(${q} AS BLOB) ELSE ${q} END`;
   return q;
 }

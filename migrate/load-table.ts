@@ -8,7 +8,7 @@ import { isUtf8 } from "node:buffer";
 import { finished } from "node:stream/promises";
 import type { ClientBase } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { encoderFor, sourceExpression } from "./copy-encode";
+import { encoderFor, sourceExpression, suspect } from "./copy-encode";
 import { showKey, showValue } from "./column-scan";
 import type { TablePlan } from "./plan-types";
 import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
@@ -44,7 +44,6 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   const started = Date.now();
   const cols = t.columns.filter((c) => !c.generated);
   const encoders = cols.map((c) => encoderFor(c, opts.zone));
-  const textish = cols.map((c) => c.conversion !== "bytea" && c.conversion !== "integer" && c.conversion !== "double" && c.conversion !== "numeric" && c.conversion !== "boolean");
   const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
   const select = `SELECT ${[...cols.map((c) => sourceExpression(c, quoteSqliteIdent)), ...keyExprs].join(", ")} FROM main.${quoteSqliteIdent(t.source)}`;
   const stmt = db.prepare(select).raw();
@@ -56,15 +55,16 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   let buf = "";
   const iter = stmt.iterate() as IterableIterator<unknown[]>;
   try {
+    suspect.utf8 = false;
     for (const row of iter) {
-      let line = "";
-      for (let i = 0; i < n; i++) {
-        const v = row[i];
-        // better-sqlite3 decodes invalid UTF-8 to U+FFFD; check those values' raw bytes afterwards.
-        if (textish[i] && typeof v === "string" && v.includes("\uFFFD") && suspects.length < 1000) suspects.push({ col: i, key: row.slice(n) });
-        line += i === 0 ? encoders[i](v) : `\t${encoders[i](v)}`;
+      buf += encoders[0](row[0]);
+      for (let i = 1; i < n; i++) buf += `\t${encoders[i](row[i])}`;
+      buf += "\n";
+      if (suspect.utf8) {
+        // better-sqlite3 decoded invalid UTF-8 as U+FFFD somewhere in this row: check its raw bytes afterwards.
+        suspect.utf8 = false;
+        if (suspects.length < 1000) for (let i = 0; i < n; i++) if (typeof row[i] === "string" && (row[i] as string).includes("\uFFFD")) suspects.push({ col: i, key: row.slice(n) });
       }
-      buf += `${line}\n`;
       rows++;
       if (buf.length >= COPY_CHUNK) {
         const ok = stream.write(buf);

@@ -8,11 +8,11 @@ import { translateDefault } from "./default-value";
 import type { ExpressionContext, ExpressionTranslator } from "./expression";
 import { NameAllocator, type IdentifierChange } from "./identifiers";
 import type { SqliteTable } from "./introspect";
-import { scanTable, showKey, type ScanColumn, type TableKey } from "./column-scan";
+import { scanTable, showKey, type ScanColumn, type TableKey, type TextChecks } from "./column-scan";
 import type { CheckPlan, ColumnPlan, IndexPlan, PlanError, TablePlan } from "./plan-types";
 import { quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
-import { mapColumnType } from "./type-mapping";
+import { conversionForPgType, mapColumnType } from "./type-mapping";
 
 export interface TableContext {
   db: SqliteDb;
@@ -81,10 +81,15 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     const f = families[i];
     const override = cx.overrides[`${t.name}.${c.name}`];
     const keyish = pkSet.has(c.name) || fkCols.has(c.name) || refCols.has(c.name) || ID_NAME.test(c.name);
-    const profile = !!override || ["uuid", "datetime", "date", "time", "boolean", "numeric", "inferred"].includes(f.kind) || ((f.kind === "varchar" || f.kind === "text") && keyish);
+    const uuidCandidate = (f.kind === "varchar" || f.kind === "text" || f.kind === "inferred") && keyish;
+    const profile = !!override || ["uuid", "datetime", "date", "time", "boolean", "numeric", "inferred"].includes(f.kind) || uuidCandidate;
+    const oc = override ? conversionForPgType(override) : null;
+    const checks: TextChecks = override
+      ? { uuid: oc === "uuid", boolean: oc === "boolean", datetime: oc === "timestamptz" || oc === "timestamp", date: oc === "date", time: oc === "time" }
+      : { uuid: f.kind === "uuid" || uuidCandidate, boolean: f.kind === "boolean", datetime: f.kind === "datetime", date: f.kind === "date", time: f.kind === "time" };
     const jsonCheck = [...c.checks, ...t.checks].some((k) => cx.translator.isJsonValidCheck(k.expression, c.name));
     jsonChecked.push(jsonCheck);
-    return { name: c.name, family: f, profile, json: f.kind === "json" || jsonCheck || !!override, sampleAll: !!override };
+    return { name: c.name, family: f, profile, checks, json: f.kind === "json" || jsonCheck || !!override, sampleAll: !!override };
   });
   const stats = scanTable(db, t.name, scanCols, key);
   const rows = stats.size ? stats.values().next().value!.rows : Number(db.prepare(`SELECT count(*) FROM main.${quoteSqliteIdent(t.name)}`).pluck().get());

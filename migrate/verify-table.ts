@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { showKey } from "./column-scan";
+import { sourceExpression } from "./copy-encode";
 import type { ColumnPlan, TablePlan } from "./plan-types";
 import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
@@ -95,7 +96,7 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
   const order = orderable(t);
   const keyNames = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
   const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
-  const srcSql = `SELECT ${[...cols.map((c) => (c.fromRowid ? c.source : quoteSqliteIdent(c.source))), ...keyExprs].join(", ")} FROM main.${quoteSqliteIdent(t.source)}${order ? ` ORDER BY ${order.source.join(", ")}` : ""}`;
+  const srcSql = `SELECT ${[...cols.map((c) => (c.conversion === "bytea" ? sourceExpression(c, quoteSqliteIdent) : c.fromRowid ? c.source : quoteSqliteIdent(c.source))), ...keyExprs].join(", ")} FROM main.${quoteSqliteIdent(t.source)}${order ? ` ORDER BY ${order.source.join(", ")}` : ""}`;
   // Outputs get positional aliases so ORDER BY refers to the table's columns, not to the text casts.
   const tgtSql = `SELECT ${cols.map((c, i) => `${targetSelect(c, `t.${quoteIdent(c.target)}`)} AS c${i}`).join(", ")} FROM ${table} AS t${order ? ` ORDER BY ${order.target.map((e) => `t.${e}`).join(", ")}` : ""}`;
   const iter = db.prepare(srcSql).raw().iterate() as IterableIterator<unknown[]>;
