@@ -43,6 +43,12 @@ export interface Ratios {
   oursOverPgloader?: number;
   /** (verify - no verify) / no verify. Target ≤ 0.5. */
   verificationOverhead?: number;
+  /**
+   * ours (no verify) / limit in total CPU seconds (client + server). Not a
+   * target: on a busy shared machine wall time follows CPU share, and this
+   * ratio says how much work each does regardless of the load.
+   */
+  oursOverLimitCpu?: number;
 }
 
 export interface SizeResult {
@@ -93,7 +99,14 @@ export function ratios(contenders: ContenderResult[]): Ratios {
   const verify = wall("ours-verify");
   const limit = wall("limit");
   const pgl = wall("pgloader");
+  const cpu = (id: ContenderId) => {
+    const c = contenders.find((x) => x.id === id);
+    return c?.medianCpuS !== undefined && c.medianServerCpuS !== undefined ? c.medianCpuS + c.medianServerCpuS : undefined;
+  };
+  const oursCpu = cpu("ours");
+  const limitCpu = cpu("limit");
   return {
+    oursOverLimitCpu: oursCpu !== undefined && limitCpu ? oursCpu / limitCpu : undefined,
     oursOverLimit: ours !== undefined && limit ? ours / limit : undefined,
     oursOverPgloader: ours !== undefined && pgl ? ours / pgl : undefined,
     verificationOverhead: ours && verify !== undefined ? (verify - ours) / ours : undefined,
@@ -156,6 +169,7 @@ export function formatSize(r: SizeResult): string {
   const q = r.ratios;
   const parts: string[] = [];
   if (q.oursOverLimit !== undefined) parts.push(`ours/limit ${q.oursOverLimit.toFixed(2)} (target <= ${TARGETS.oursOverLimit} at 1M: ${check(q.oursOverLimit <= TARGETS.oursOverLimit)})`);
+  if (q.oursOverLimitCpu !== undefined) parts.push(`ours/limit in CPU s ${q.oursOverLimitCpu.toFixed(2)}`);
   if (q.oursOverPgloader !== undefined) parts.push(`ours/pgloader ${q.oursOverPgloader.toFixed(2)}`);
   if (q.verificationOverhead !== undefined)
     parts.push(`verification overhead ${(q.verificationOverhead * 100).toFixed(0)}% (target <= ${TARGETS.verificationOverhead * 100}%: ${check(q.verificationOverhead <= TARGETS.verificationOverhead)})`);
