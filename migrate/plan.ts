@@ -130,8 +130,10 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
 
   const views: ViewPlan[] = [];
   const viewTypes: Record<string, string> = {};
-  for (const tp of tablePlans) for (const c of tp.columns) viewTypes[`${tp.source}.${c.source}`] = c.pgType;
-  const viewCtx: ExpressionContext = { tables: { ...tableTargets }, schema, columnTypes: viewTypes, renameIdentifier: (n) => shortenIdentifier(fold ? n.toLowerCase() : n) };
+  // Target column names too: a renamed column (shortened, or xmin → xmin_…) must not fall back to its source name.
+  const viewColumns: Record<string, string> = {};
+  for (const tp of tablePlans) for (const c of tp.columns) { viewTypes[`${tp.source}.${c.source}`] = c.pgType; viewColumns[`${tp.source}.${c.source}`] = c.target; }
+  const viewCtx: ExpressionContext = { tables: { ...tableTargets }, schema, columnTypes: viewTypes, columns: viewColumns, renameIdentifier: (n) => shortenIdentifier(fold ? n.toLowerCase() : n) };
   for (const v of model.views) {
     const target = relations.allocate(v.name, "view");
     viewCtx.tables![v.name] = target;

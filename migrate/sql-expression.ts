@@ -229,7 +229,8 @@ class Translator {
   private readonly types = new Map<string, string>();
   /** Canonical spellings from the column-type keys: lower -> as declared. */
   private readonly tableSpelling = new Map<string, string>();
-  private readonly columnSpelling = new Map<string, string>();
+  /** Original spelling of every column-map / column-type key, by lower case. */
+  private readonly keySpelling = new Map<string, string>();
   private readonly columnTargets = new Map<string, string>();
   private readonly tableTargets = new Map<string, string>();
 
@@ -240,19 +241,21 @@ class Translator {
     private readonly doubleQuotedAreStrings = false,
   ) {
     this.toks = tokenize(src);
-    for (const [k, v] of Object.entries(ctx.columns ?? {})) {
-      this.columnTargets.set(k.toLowerCase(), v);
-      const dot = k.lastIndexOf(".");
-      if (dot > 0 && !this.columnSpelling.has(k.toLowerCase())) this.tableSpelling.set(k.slice(0, dot).toLowerCase(), k.slice(0, dot));
-      this.columnSpelling.set(k.toLowerCase(), dot > 0 ? k.slice(dot + 1) : k);
-    }
     for (const [k, v] of Object.entries(ctx.tables ?? {})) { this.tableTargets.set(k.toLowerCase(), v); this.tableSpelling.set(k.toLowerCase(), k); }
-    for (const [k, v] of Object.entries(ctx.columnTypes ?? {})) {
-      this.types.set(k.toLowerCase(), v);
+    for (const [k, v] of Object.entries(ctx.columns ?? {})) { this.columnTargets.set(k.toLowerCase(), v); this.keySpelling.set(k.toLowerCase(), k); }
+    for (const [k, v] of Object.entries(ctx.columnTypes ?? {})) { this.types.set(k.toLowerCase(), v); this.keySpelling.set(k.toLowerCase(), k); }
+    // "Table.Column" keys: the table is everything before the last dot unless the caller's table map says otherwise.
+    for (const k of this.keySpelling.values()) {
       const dot = k.lastIndexOf(".");
-      if (dot > 0) this.tableSpelling.set(k.slice(0, dot).toLowerCase(), k.slice(0, dot));
-      this.columnSpelling.set(k.toLowerCase(), k.slice(dot + 1));
+      if (dot > 0 && !this.tableSpelling.has(k.slice(0, dot).toLowerCase())) this.tableSpelling.set(k.slice(0, dot).toLowerCase(), k.slice(0, dot));
     }
+  }
+
+  /** The declared spelling of column `col` of `table` (or of a bare key when `table` is undefined). */
+  private columnSpelling(col: string, table?: string): string | undefined {
+    if (table === undefined) return this.keySpelling.get(col.toLowerCase());
+    const k = this.keySpelling.get(`${table.toLowerCase()}.${col.toLowerCase()}`);
+    return k === undefined ? undefined : k.slice(table.length + 1);
   }
 
   /** The declared spelling of a table name (SQLite matches names case-insensitively). */
@@ -271,15 +274,15 @@ class Translator {
     if (parts.length === 2) {
       const e = this.lookup(parts[0], scope);
       const table = e ? e.table : this.canonicalTable(parts[0]);
-      const c = table ? this.columnSpelling.get(`${table.toLowerCase()}.${col.toLowerCase()}`) : undefined;
+      const c = table ? this.columnSpelling(col, table) : undefined;
       return { ref: [e ? e.spelling : this.canonicalTable(parts[0]), c ?? col], table };
     }
-    const direct = this.columnSpelling.get(col.toLowerCase());
+    const direct = this.columnSpelling(col);
     if (direct) return { ref: [direct] };
     for (let s = scope; s; s = s.parent) {
       const hits = new Map<string, string>();
       for (const e of s.tables.values()) {
-        const c = e.table ? this.columnSpelling.get(`${e.table.toLowerCase()}.${col.toLowerCase()}`) : undefined;
+        const c = e.table ? this.columnSpelling(col, e.table) : undefined;
         if (c && e.table) hits.set(c, e.table);
       }
       if (hits.size === 1) { const [[c, table]] = [...hits]; return { ref: [c], table }; }

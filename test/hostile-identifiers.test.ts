@@ -54,6 +54,8 @@ before(async () => {
     CREATE INDEX "partial order" ON "select"("order") WHERE "order" > 0;
     CREATE INDEX "expr lower user" ON "select"(lower("user"));
     CREATE INDEX "select_pkey" ON "select"("group");
+    CREATE VIEW "v ""x"" view" AS SELECT "x.y", xmin, ctid FROM "a.b";
+    CREATE VIEW "long view" AS SELECT l.${qi(COL_A)} AS a, s."from" FROM ${qi(LONG)} l JOIN "select" s ON s."from" = l.id;
     INSERT INTO "select" VALUES (1, 'alice', 3, 'g'), (2, 'Bob', 0, NULL);
     INSERT INTO "My Table" VALUES (10, 'spaced', 1, 'q"x', 1), (11, NULL, 2, 'it''s', 2);
     INSERT INTO "Ünïcödé_表" VALUES (1, '名前です', '🎉🎉');
@@ -164,6 +166,18 @@ describe("hostile identifiers", () => {
     assert.equal(new Set(idx.map((i) => i.indexname)).size, 5);
     assert.ok(idx.some((i) => /\("group"\)/.test(i.indexdef)));
     assert.ok(report.warnings.some((w) => w.includes("select_pkey") && /collision/.test(w)), JSON.stringify(report.warnings));
+  });
+
+  test("views over renamed tables and columns read the right columns (not PostgreSQL's system columns)", async () => {
+    const views = (await relationsIn(server, db)).filter((r) => r.kind === "v").map((r) => r.name).sort();
+    assert.deepEqual(views, ["long view", 'v "x" view']);
+    const src = new Database(source, { readonly: true });
+    for (const v of views) {
+      const want = src.prepare(`SELECT * FROM ${qi(v)}`).raw().all();
+      const got = await server.query<Record<string, unknown>>(`SELECT * FROM public.${qi(v)}`, [], db);
+      assert.deepEqual(got.map((r) => Object.values(r).map((x) => (typeof x === "string" && /^\d+$/.test(x) ? Number(x) : x))), want, v);
+    }
+    src.close();
   });
 
   test("indexes and foreign keys on hostile names work", async () => {

@@ -250,6 +250,12 @@ describe("translateViewSelect: output", () => {
       ok(`SELECT "o"."itemid_1", "total" FROM "orders" AS "o"`),
     );
   });
+  test("dots inside table and column names resolve through the maps", () => {
+    assert.deepEqual(
+      translateViewSelect(`SELECT "X.Y", xmin FROM "a.b"`, { tables: { "a.b": "a.b" }, columns: { "a.b.x.y": "x.y", "a.b.xmin": "xmin_1" }, columnTypes: { "a.b.x.y": "bigint", "a.b.xmin": "bigint" } }),
+      ok(`SELECT "x.y", "xmin_1" FROM "a.b"`),
+    );
+  });
   test("CTEs and subqueries in FROM are not schema-qualified", () => {
     assert.deepEqual(
       translateViewSelect("WITH x AS (SELECT a FROM t) SELECT x.a, s.n FROM x, (SELECT count(*) AS n FROM t) s", { schema: "app" }),
