@@ -40,8 +40,9 @@ before(async () => {
   const db = new Database(source);
   db.exec(`
     CREATE TABLE "select" ("from" INTEGER PRIMARY KEY, "user" TEXT, "order" INTEGER, "group" TEXT);
-    CREATE TABLE "My Table" (id INTEGER PRIMARY KEY, "Column With Spaces" TEXT, "it's" INTEGER, "quote""d" TEXT,
-                             "parent ref" INTEGER REFERENCES "select"("from") ON DELETE CASCADE);
+    CREATE TABLE "My Table" (id INTEGER PRIMARY KEY, "Column With Spaces" TEXT DEFAULT 'it''s "x"', "it's" INTEGER CHECK ("it's" >= 0), "quote""d" TEXT,
+                             "parent ref" INTEGER REFERENCES "select"("from") ON DELETE CASCADE,
+                             "twice it's" INTEGER GENERATED ALWAYS AS ("it's" * 2) STORED);
     CREATE TABLE "Ünïcödé_表" ("ключ" INTEGER PRIMARY KEY, "名前" TEXT NOT NULL, "émoji_🎉" TEXT);
     CREATE TABLE "MixedCase" ("CamelCol" INTEGER REFERENCES "My Table"(id), "lower" INTEGER, "UPPER" TEXT, PRIMARY KEY ("CamelCol", "lower"));
     CREATE TABLE "order" ("Camel" INTEGER, "low" INTEGER, FOREIGN KEY ("Camel", "low") REFERENCES "MixedCase"("CamelCol", "lower"));
@@ -117,7 +118,7 @@ describe("hostile identifiers", () => {
       assert.ok(names.includes(n), `${n} missing from ${JSON.stringify(names)}`);
       assert.equal(targets.get(n), n);
     }
-    assert.deepEqual(await columnsOf(db, "My Table"), ["id", "Column With Spaces", "it's", 'quote"d', "parent ref"]);
+    assert.deepEqual(await columnsOf(db, "My Table"), ["id", "Column With Spaces", "it's", 'quote"d', "parent ref", "twice it's"]);
     assert.deepEqual(await columnsOf(db, "select"), ["from", "user", "order", "group"]);
     assert.deepEqual(await columnsOf(db, "Ünïcödé_表"), ["ключ", "名前", "émoji_🎉"]);
     assert.deepEqual(await columnsOf(db, "MixedCase"), ["CamelCol", "lower", "UPPER"]);
@@ -180,6 +181,16 @@ describe("hostile identifiers", () => {
     src.close();
   });
 
+  test("CHECK, DEFAULT and generated columns on hostile names work", async () => {
+    const checks = await server.query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'c' AND conrelid = 'public."My Table"'::regclass`, [], db);
+    assert.deepEqual(checks.map((c) => c.def), [`CHECK (("it's" >= 0))`]);
+    await assert.rejects(server.query(`INSERT INTO public."My Table" (id, "it's") VALUES (50, -1)`, [], db), /check constraint/);
+    await server.query(`INSERT INTO public."My Table" (id, "it's") VALUES (51, 21)`, [], db);
+    const [row] = await server.query<Record<string, unknown>>(`SELECT "Column With Spaces", "twice it's" FROM public."My Table" WHERE id = 51`, [], db);
+    assert.deepEqual(row, { "Column With Spaces": `it's "x"`, "twice it's": "42" });
+    await server.query(`DELETE FROM public."My Table" WHERE id = 51`, [], db);
+  });
+
   test("indexes and foreign keys on hostile names work", async () => {
     const idx = await server.query<{ indexname: string; indexdef: string }>("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'", [], db);
     const byName = new Map(idx.map((i) => [i.indexname, i.indexdef]));
@@ -222,7 +233,7 @@ describe("hostile identifiers", () => {
     assert.equal(folded.verified, true);
     const names = (await relationsIn(server, db3)).map((r) => r.name);
     for (const n of ["select", "my table", "ünïcödé_表", "mixedcase", "order", "a.b"]) assert.ok(names.includes(n), `${n} missing from ${JSON.stringify(names)}`);
-    assert.deepEqual(await columnsOf(db3, "my table"), ["id", "column with spaces", "it's", 'quote"d', "parent ref"]);
+    assert.deepEqual(await columnsOf(db3, "my table"), ["id", "column with spaces", "it's", 'quote"d', "parent ref", "twice it's"]);
     const v = await verify({ from: source, to: server.url(db3), foldIdentifiers: true });
     assert.equal(v.equal, true, JSON.stringify(v.mismatches));
   });
