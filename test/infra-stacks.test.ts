@@ -3,6 +3,7 @@
  * and the dev and prod stacks as the program reads them.
  */
 import assert from "node:assert/strict";
+import { createDecipheriv, pbkdf2Sync } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { test } from "node:test";
@@ -59,7 +60,6 @@ test("Pulumi.yaml: every key is typed and described; secrets have no default, al
 
 test("Pulumi.dev.yaml: docker mode on 127.0.0.1:5433 migrating the bundled demo database, passphrase secrets", () => {
   const dev = stackFile("dev");
-  assert.equal(dev.secretsprovider, "passphrase");
   const { values, secure } = stackValues(dev);
   for (const key of Object.keys(values)) assert.ok(key in project.config, `${key} is declared in Pulumi.yaml`);
   for (const key of secure) assert.ok(key in project.config, `${key} is declared in Pulumi.yaml`);
@@ -75,7 +75,36 @@ test("Pulumi.dev.yaml: docker mode on 127.0.0.1:5433 migrating the bundled demo 
   assert.equal(cfg.docker?.keepDataVolume, false, "destroy on dev removes everything");
   // Secrets are never stored in plaintext in the committed file.
   for (const key of ["adminPassword", "ownerPassword", "appPassword"]) assert.ok(!(key in values), `${key} is not plaintext`);
-  if (secure.length) assert.match(String(dev.encryptionsalt), /^v1:/);
+  assert.deepEqual(secure.sort(), ["adminPassword", "appPassword", "ownerPassword"]);
+});
+
+/**
+ * Pulumi's passphrase secrets provider: key = PBKDF2-SHA256(passphrase, salt, 1e6 rounds, 32 bytes);
+ * values are `v1:<nonce>:<AES-256-GCM ciphertext+tag>` in base64; the salt line carries "pulumi" encrypted.
+ */
+function passphraseDecrypter(encryptionsalt: string, passphrase: string): (v: string) => string {
+  const [, salt, ...check] = encryptionsalt.split(":");
+  const key = pbkdf2Sync(passphrase, Buffer.from(salt, "base64"), 1_000_000, 32, "sha256");
+  const decrypt = (v: string) => {
+    const [version, nonce, sealed] = v.split(":");
+    assert.equal(version, "v1");
+    const data = Buffer.from(sealed, "base64");
+    const d = createDecipheriv("aes-256-gcm", key, Buffer.from(nonce, "base64"));
+    d.setAuthTag(data.subarray(data.length - 16));
+    return Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]).toString("utf8");
+  };
+  assert.equal(decrypt(check.join(":")), "pulumi", "the passphrase opens the stack");
+  return decrypt;
+}
+
+test("Pulumi.dev.yaml: the passwords decrypt with the passphrase `dev` the README states", () => {
+  const dev = stackFile("dev");
+  const decrypt = passphraseDecrypter(String(dev.encryptionsalt), "dev");
+  for (const key of ["adminPassword", "ownerPassword", "appPassword"]) {
+    const v = dev.config[`${PROJECT}:${key}`] as { secure: string };
+    assert.ok(decrypt(v.secure).length >= 16, `${key} decrypts to a long password`);
+  }
+  assert.throws(() => passphraseDecrypter(String(dev.encryptionsalt), "not-dev"));
 });
 
 test("the bundled demo database is small and committed", () => {
