@@ -105,6 +105,15 @@ const migration = m && new Migration("migration", {
 }, { dependsOn: db ? [...db.grants] : [], protect: cfg.protect });
 // Outputs of the migration (row counts, checksums, timings) are exported by its owner here.
 export const migrationUrn = migration ? migration.urn : undefined;
+/** Per table: SQLite/PostgreSQL names, rows, source and target checksums as of the last sync. */
+export const migrationTables = migration ? migration.tables : undefined;
+export const migrationLastSyncAt = migration ? migration.lastSyncAt : undefined;
+/** Tables the last `pulumi up` (re)loaded, and the downtime of its swap in ms (0 after the first load). */
+export const migrationReloadedTables = migration ? migration.reloadedTables : undefined;
+export const migrationSwapDowntimeMs = migration ? migration.swapDowntimeMs : undefined;
+export const migrationTimings = migration ? migration.timings : undefined;
+export const migrationWarnings = migration ? migration.warnings : undefined;
+export const migrationSourceFingerprint = migration ? migration.sourceFingerprint : undefined;
 
 // --- Outputs -----------------------------------------------------------------
 export const mode = cfg.mode;
