@@ -406,6 +406,7 @@ class Translator {
           l = { sql: `${operand(l)} IS ${not ? "NOT " : ""}${r.sql}`, ty: "bool", atom: false };
           continue;
         }
+        this.noTimeComparison(l, r);
         const rr = this.coerceLiteral(r, l);
         const ll = this.coerceLiteral(l, r);
         // https://www.sqlite.org/lang_expr.html#isisnot: IS is equality that treats NULLs as equal.
@@ -422,6 +423,7 @@ class Translator {
         const lo = this.coerceLiteral(this.relational(scope), l);
         this.expectWord("AND");
         const hi = this.coerceLiteral(this.relational(scope), l);
+        this.noTimeComparison(l, lo, hi);
         l = { sql: `${operand(l)} ${not ? "NOT " : ""}BETWEEN ${operand(lo)} AND ${operand(hi)}`, ty: "bool", atom: false };
         continue;
       }
@@ -447,7 +449,19 @@ class Translator {
     return lit;
   }
 
+  /**
+   * SQLite stores dates as text and compares them character by character
+   * ('1997-12-31 00:00:00.000' > '1997-12-31 00:00:00'); PostgreSQL compares
+   * instants. The results differ as soon as values are stored in more than one
+   * format, so comparisons involving a date/time column are refused.
+   */
+  private noTimeComparison(...os: Out[]): void {
+    const t = os.find((o) => o.ty === "time");
+    if (t) refuse(`comparison involving ${t.sql} (a date/time in PostgreSQL): SQLite compares the stored text character by character, PostgreSQL compares instants; results differ when the text has another format (e.g. '1997-12-31 00:00:00.000' vs '1997-12-31')`);
+  }
+
   private compare(l: Out, op: string, r: Out): Out {
+    this.noTimeComparison(l, r);
     const ll = this.coerceLiteral(l, r);
     const rr = this.coerceLiteral(r, l);
     return { sql: `${operand(ll)} ${op} ${operand(rr)}`, ty: "bool", atom: false };
@@ -457,13 +471,18 @@ class Translator {
     if (!this.isOp("(")) refuse("IN with a table name is not portable");
     this.pos++;
     if (this.isWord("SELECT") || this.isWord("WITH") || this.isWord("VALUES")) {
+      this.noTimeComparison(l);
       const q = this.select(scope);
       this.expectOp(")");
       return { sql: `${operand(l)} ${not ? "NOT " : ""}IN (${q})`, ty: "bool", atom: false };
     }
     const items: string[] = [];
     if (!this.isOp(")")) {
-      do { items.push(this.coerceLiteral(this.expr(scope), l).sql); } while (this.acceptOp(","));
+      do {
+        const e = this.expr(scope);
+        this.noTimeComparison(l, e);
+        items.push(this.coerceLiteral(e, l).sql);
+      } while (this.acceptOp(","));
     }
     this.expectOp(")");
     // SQLite: x IN () is false, x NOT IN () is true; PostgreSQL refuses the empty list.
