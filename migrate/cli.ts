@@ -56,13 +56,17 @@ transaction: on any failure the target is left exactly as it was.
   --replace                   replace tables of the same names in a non-empty target schema
   --no-verify                 skip value-by-value verification (benchmarks only)
   --jobs N                    accepted for compatibility; tables load one after another in one transaction
-  --schema-mode translate     only "translate" is implemented
+  --schema-mode MODE          translate (default): create tables from the SQLite schema;
+                              existing: load into tables the app's migrations created (matched by name,
+                              values checked against the target types, FK order, sequences reset)
+  --skip-table NAME           existing mode: a table not to copy (repeatable; default alembic_version)
 ${COMMON_HELP}
 
 Examples:
   PGPASSWORD=secret sqlite-to-postgres migrate --from app.db --to postgresql://app@localhost:5432/app
   sqlite-to-postgres migrate --from app.db --to postgresql://app@db:5432/app --schema legacy --report out.json
-  sqlite-to-postgres migrate --from app.db --to postgresql://app@db/app --type events.created_at=timestamptz --source-timezone Europe/Paris`,
+  sqlite-to-postgres migrate --from app.db --to postgresql://app@db/app --type events.created_at=timestamptz --source-timezone Europe/Paris
+  DATABASE_URL=postgresql://app@db/app alembic upgrade head && sqlite-to-postgres migrate --from app.db --to postgresql://app@db/app --schema-mode existing`,
   verify: `sqlite-to-postgres verify --from app.db --to postgresql://user@host:port/db [--schema public]
 
 Compares the SQLite file with an already migrated schema: row counts and every
@@ -89,13 +93,14 @@ const OPTIONS = {
   "fold-identifiers": { type: "boolean" },
   "orphan-fks": { type: "string" },
   "schema-mode": { type: "string" },
+  "skip-table": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
 const ALLOWED: Record<string, string[]> = {
   plan: ["from", "schema", "json", "type", "source-timezone", "fold-identifiers", "orphan-fks", "help"],
-  migrate: ["from", "to", "schema", "report", "type", "source-timezone", "replace", "no-verify", "jobs", "fold-identifiers", "orphan-fks", "schema-mode", "help"],
-  verify: ["from", "to", "schema", "type", "source-timezone", "fold-identifiers", "orphan-fks", "help"],
+  migrate: ["from", "to", "schema", "report", "type", "source-timezone", "replace", "no-verify", "jobs", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "help"],
+  verify: ["from", "to", "schema", "type", "source-timezone", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "help"],
 };
 
 function parseOverrides(list: string[] | undefined): Record<string, string> {
@@ -156,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
       foldIdentifiers: !!values["fold-identifiers"],
       orphanForeignKeys: orphan as "refuse" | "not-valid" | undefined,
       schemaMode: mode as "translate" | "existing" | undefined,
+      ...(values["skip-table"] ? { skipTables: values["skip-table"] as string[] } : {}),
     };
     if (command === "plan") {
       const plan = buildPlan(from, mapping);

@@ -16,6 +16,10 @@ import { foreignKeyDdl, renderStatement, tableCreateDdl, tablePostLoadDdl, viewD
 import { openSource, type SqliteDb } from "./sqlite-source";
 import type { MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
 import { verifyTable } from "./verify-table";
+import { alignPlan, enumProblems, existingOverrides, fkOrder, readTargetCatalog, sequenceResetSql } from "./existing-schema";
+import type { PlanError } from "./plan-types";
+import { qualified, quoteSqliteIdent } from "./quote";
+import { showKey, showValue } from "./column-scan";
 
 /** Session settings for loading and reading back: naive datetimes are read in the source zone. */
 export async function setSession(client: Client, zone: string): Promise<void> {
@@ -57,18 +61,61 @@ export function formatMismatches(v: VerifyReport): string {
   return v.mismatches.slice(0, 50).map((m) => `  - table "${m.table}"${m.column ? ` column "${m.column}"` : ""}${m.key ? ` row ${m.key}` : ""}: ${m.message}`).join("\n");
 }
 
+/**
+ * Existing schema mode: read the target tables, re-plan with their column
+ * types as overrides (so every value is checked against them), report every
+ * problem together before any row is written, then return the plan aligned
+ * to the target names, the FK load order and the sequence resets.
+ */
+async function prepareExisting(db: SqliteDb, client: Client, first: Plan, options: MigrateOptions): Promise<{ plan: Plan; order: Plan["tables"]; sequenceSql: string[] }> {
+  const schema = first.schema;
+  const catalog = await readTargetCatalog(client, schema);
+  if (catalog.size === 0) throw new Error(`migration refused, target not touched: --schema-mode existing but schema "${schema}" has no tables; run the schema command (e.g. alembic upgrade head) first`);
+  const { overrides, reasons, problems } = existingOverrides(first, catalog, options.typeOverrides ?? {});
+  const plan = planFromDatabase(db, options.from, { ...options, typeOverrides: { ...overrides, ...(options.typeOverrides ?? {}) } }, { overrideReasons: reasons });
+  const aligned = problems.length ? plan : alignPlan(plan, catalog);
+  const errors: PlanError[] = [...problems, ...plan.errors];
+  if (!problems.length) {
+    errors.push(...enumProblems(aligned, catalog, (table, column, labels) => {
+      const q = quoteSqliteIdent(column);
+      const tp = aligned.tables.find((x) => x.source === table)!;
+      const keys = tp.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
+      const row = db.prepare(`SELECT ${keys.join(", ")}, ${q} FROM main.${quoteSqliteIdent(table)} WHERE ${q} IS NOT NULL AND ${q} NOT IN (${labels.map((l) => `'${l.replace(/'/g, "''")}'`).join(", ")}) LIMIT 1`).raw().get() as unknown[] | undefined;
+      return row ? { key: showKey(keys.map((k) => k.replace(/^"|"$/g, "").replace(/""/g, '"')), row.slice(0, keys.length)), value: showValue(row[row.length - 1]) } : undefined;
+    }));
+    const full = aligned.tables.filter((t) => catalog.get(t.target)?.hasRows).map((t) => t.target);
+    if (full.length && !options.replace) errors.push({ table: full[0], message: `target table(s) ${full.map((n) => `"${n}"`).join(", ")} in schema "${schema}" already hold rows; pass --replace to empty them first`, fix: "--replace" });
+    else if (full.length) await client.query(`TRUNCATE ${full.map((n) => qualified(schema, n)).join(", ")}`);
+  }
+  if (errors.length) throw new Error(formatPlanErrors({ ...plan, errors }));
+  await client.query("SET CONSTRAINTS ALL DEFERRED");
+  const order = fkOrder(plan).map((s) => aligned.tables.find((t) => t.source === s)!);
+  const sequenceSql: string[] = [];
+  for (const t of aligned.tables) {
+    const target = catalog.get(t.target)!;
+    const original = plan.tables.find((x) => x.source === t.source)!;
+    for (const tc of target.columns) {
+      if (!tc.sequence) continue;
+      const restart = original.columns.find((c) => c.target === tc.name || c.source === tc.name)?.identity?.restartWith;
+      sequenceSql.push(sequenceResetSql(schema, t.target, tc.name, restart ? BigInt(restart) - 1n : 0n));
+    }
+  }
+  return { plan: aligned, order, sequenceSql };
+}
+
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
   const t0 = Date.now();
   const log = options.log ?? (() => undefined);
   const progress = options.onProgress ?? (() => undefined);
   const zone = options.sourceTimezone ?? "UTC";
-  if ((options.schemaMode ?? "translate") !== "translate") throw new Error(`schema mode ${JSON.stringify(options.schemaMode)} is not supported by this engine yet; use translate`);
+  const existingMode = options.schemaMode === "existing";
   const src = openSource(options.from);
   try {
-    const plan = planFromDatabase(src.db, options.from, options);
-    const planMs = Date.now() - t0;
+    let plan = planFromDatabase(src.db, options.from, options);
+    let planMs = Date.now() - t0;
     progress({ kind: "phase", phase: "plan", ms: planMs });
-    if (plan.errors.length) throw new Error(formatPlanErrors(plan));
+    // In existing mode the target columns' types decide, so refusals are judged after reading them.
+    if (plan.errors.length && !existingMode) throw new Error(formatPlanErrors(plan));
     const schema = plan.schema;
     const client = await connect(options);
     const timings = { planMs, schemaMs: 0, loadMs: 0, constraintsMs: 0, verifyMs: 0, totalMs: 0 };
@@ -96,10 +143,34 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       // One migration per schema at a time.
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sqlite-to-postgres:${schema}`]);
       let t = Date.now();
-      const existing = await existingRelations(client, schema);
+      if (existingMode) {
+        const prepared = await prepareExisting(src.db, client, plan, options);
+        plan = prepared.plan;
+        planMs += Date.now() - t;
+        timings.planMs = planMs;
+        warnings.push(...prepared.plan.warnings.filter((w) => !warnings.includes(w)));
+        timings.schemaMs = 0;
+        t = Date.now();
+        for (const tp of prepared.order) {
+          progress({ kind: "table-start", table: tp.source, totalRows: tp.rows });
+          const r = await loadTable(src.db, client, tp, { schema, zone, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
+          progress({ kind: "table-done", table: tp.source, rows: r.rows, ms: r.ms });
+          log(`loaded ${tp.source} → ${schema}.${tp.target}: ${r.rows} rows in ${r.ms} ms`);
+          tables.push({ source: tp.source, target: tp.target, rows: r.rows, loadMs: r.ms, warnings: tableWarnings(tp), columns: tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason })) });
+        }
+        timings.loadMs = Date.now() - t;
+        progress({ kind: "phase", phase: "load", ms: timings.loadMs });
+        t = Date.now();
+        for (const sql of prepared.sequenceSql) await client.query(sql);
+        await client.query("SET CONSTRAINTS ALL IMMEDIATE");
+        timings.constraintsMs = Date.now() - t;
+        progress({ kind: "phase", phase: "constraints", ms: timings.constraintsMs });
+      }
+      const existing = existingMode ? [] : await existingRelations(client, schema);
       if (existing.length && !options.replace) {
         throw new Error(`target schema "${schema}" already has ${existing.length} table(s)/view(s) (${existing.slice(0, 5).map((e) => e.name).join(", ")}${existing.length > 5 ? ", …" : ""}); refusing to write into it. Pass --replace to replace them, or choose another --schema`);
       }
+      if (!existingMode) {
       await run({ kind: "create-schema", schema });
       if (existing.length) {
         const ours = new Set([...plan.tables.map((x) => x.target), ...plan.views.map((v) => v.target)]);
@@ -130,6 +201,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       for (const s of viewDdl(plan)) await tryRun(s, `view ${s.kind === "create-view" ? s.view.source : ""}`);
       timings.constraintsMs = Date.now() - t;
       progress({ kind: "phase", phase: "constraints", ms: timings.constraintsMs });
+      }
 
       if (options.verify !== false) {
         t = Date.now();
@@ -167,12 +239,19 @@ export async function verify(options: MigrateOptions): Promise<VerifyReport> {
   const zone = options.sourceTimezone ?? "UTC";
   const src = openSource(options.from);
   try {
-    const plan = planFromDatabase(src.db, options.from, options);
-    if (plan.errors.length) throw new Error(formatPlanErrors(plan));
+    let plan = planFromDatabase(src.db, options.from, options);
+    if (plan.errors.length && options.schemaMode !== "existing") throw new Error(formatPlanErrors(plan));
     const client = await connect(options);
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       await setSession(client, zone);
+      if (options.schemaMode === "existing") {
+        const catalog = await readTargetCatalog(client, plan.schema);
+        const { overrides, reasons, problems } = existingOverrides(plan, catalog, options.typeOverrides ?? {});
+        const typed = planFromDatabase(src.db, options.from, { ...options, typeOverrides: { ...overrides, ...(options.typeOverrides ?? {}) } }, { overrideReasons: reasons });
+        if (problems.length || typed.errors.length) throw new Error(formatPlanErrors({ ...typed, errors: [...problems, ...typed.errors] }));
+        plan = alignPlan(typed, catalog);
+      }
       const missing: VerifyMismatch[] = [];
       const present = new Set((await existingRelations(client, plan.schema)).map((r) => r.name));
       const planForVerify = { ...plan, tables: plan.tables.filter((t) => present.has(t.target) || (missing.push({ table: t.source, message: `table ${plan.schema}.${t.target} does not exist in PostgreSQL` }), false)) };

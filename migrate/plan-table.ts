@@ -19,6 +19,8 @@ export interface TableContext {
   fold: boolean;
   zone: string;
   overrides: Record<string, string>;
+  /** Reasons for overrides that do not come from --type (existing schema mode). */
+  overrideReasons?: Record<string, string>;
   translator: ExpressionTranslator;
   relations: NameAllocator;
   changes: IdentifierChange[];
@@ -75,7 +77,12 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
   }
   const keyNullable = hasPk && !t.rowidAlias && !t.withoutRowid;
 
-  const families = t.columns.map((c) => classifyDeclared(c.declaredType));
+  const families = t.columns.map((c) => {
+    // A numeric(p,s) override is scanned for fit against its own precision.
+    const o = cx.overrides[`${t.name}.${c.name}`];
+    const ps = o ? /^(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/i.exec(o.trim()) : null;
+    return ps ? { kind: "numeric" as const, precision: Number(ps[1]), scale: Number(ps[2] ?? 0) } : classifyDeclared(c.declaredType);
+  });
   const jsonChecked: boolean[] = [];
   const scanCols: ScanColumn[] = t.columns.map((c, i) => {
     const f = families[i];
@@ -104,6 +111,7 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
       table: t.name, column: c.name, declaredType: c.declaredType, family: families[i], stats: s,
       isKey: pkSet.has(c.name) || fkCols.has(c.name) || refCols.has(c.name),
       hasJsonCheck: jsonChecked[i], override, sourceTimezone: cx.zone,
+      ...(override && cx.overrideReasons?.[`${t.name}.${c.name}`] ? { overrideReason: cx.overrideReasons[`${t.name}.${c.name}`] } : {}),
     });
     if (m.refusal) {
       const at = m.refusal.sample ? `; first at row ${m.refusal.sample.key} value ${m.refusal.sample.value}` : "";

@@ -24,7 +24,13 @@ function keyClass(pgType: string): string {
 }
 
 
-export function planFromDatabase(db: SqliteDb, from: string, options: MappingOptions = {}): Plan {
+/** Internal planning inputs that are not user options. */
+export interface PlanInternals {
+  /** Why an override applies when it is not a --type (existing schema mode: the target column's type). */
+  overrideReasons?: Record<string, string>;
+}
+
+export function planFromDatabase(db: SqliteDb, from: string, options: MappingOptions = {}, internals: PlanInternals = {}): Plan {
   const schema = options.schema ?? "public";
   const zone = options.sourceTimezone ?? "UTC";
   assertTimeZone(zone);
@@ -66,7 +72,7 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
     referenced.set(parent.name.toLowerCase(), set);
   }
 
-  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema };
+  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema };
   for (const key of Object.keys(cx.overrides)) {
     const [tn, ...rest] = key.split(".");
     const t = planned.find((x) => x.name === tn) ?? planned.find((x) => key.startsWith(`${x.name}.`));

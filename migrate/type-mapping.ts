@@ -18,6 +18,8 @@ export interface MappingInput {
   hasJsonCheck: boolean;
   /** Raw `--type` override (a PostgreSQL type name), if any. */
   override?: string;
+  /** Why the override applies, when it does not come from `--type` (e.g. the existing target column's type). */
+  overrideReason?: string;
   sourceTimezone: string;
 }
 
@@ -127,7 +129,22 @@ export function mapColumnType(input: MappingInput): MappingResult {
     const pgType = input.override.trim();
     const extra: Partial<MappingResult> = conv === "timestamptz" || conv === "timestamp" ? { epochUnit: epochUnit(s) } : {};
     if (conv === "text" && st.integer + st.real > 0) warnings.push(`numbers widened to text by the override (${st.integer + st.real} values)`);
-    return refuse(conv, pgType, `override --type ${input.table}.${input.column}=${pgType} (${decl})`, extra);
+    const why = input.overrideReason ?? `override --type ${input.table}.${input.column}=${pgType} (${decl})`;
+    const r = refuse(conv, pgType, why, extra);
+    if (r.refusal) return r;
+    const len = /^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$/i.exec(pgType);
+    if (conv === "text" && len && s.maxTextChars > Number(len[1])) {
+      return { ...r, refusal: { problem: `values up to ${s.maxTextChars} characters do not fit ${pgType}`, sample: s.firstOfClass.text, fix: overrideFlag(input.table, input.column, "text") } };
+    }
+    const ps = /^(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/i.exec(pgType);
+    if (conv === "numeric" && ps) {
+      const p = Number(ps[1]);
+      const sc = Number(ps[2] ?? 0);
+      if (s.numericIntDigits > p - sc || s.numericScale > sc) {
+        return { ...r, refusal: { problem: `values (up to ${s.numericIntDigits} integer digits, scale ${s.numericScale}) do not fit ${pgType} exactly`, fix: overrideFlag(input.table, input.column, "numeric") } };
+      }
+    }
+    return r;
   }
 
   const idNamed = ID_NAME.test(input.column) && !HASH_NAME.test(input.column);

@@ -275,3 +275,54 @@ describe("CLI", () => {
     assert.match(bad.stderr, /password/);
   });
 });
+
+describe("existing schema mode (tables created by the app's migrations)", () => {
+  let src: string;
+  const ddl = `
+    CREATE TYPE status AS ENUM ('NEW', 'DONE');
+    CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+    INSERT INTO alembic_version VALUES ('abc123');
+    CREATE TABLE users (id uuid PRIMARY KEY, email varchar(255) NOT NULL, created_at timestamptz NOT NULL, nick text);
+    CREATE TABLE tasks (id serial PRIMARY KEY, user_id uuid NOT NULL REFERENCES users(id), status status NOT NULL, config jsonb, cost numeric(10,2), done boolean NOT NULL DEFAULT false);`;
+  before(() => {
+    src = join(dir, "alembic.db");
+    const s = new Database(src);
+    s.exec(`CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+      INSERT INTO alembic_version VALUES ('abc123');
+      CREATE TABLE tasks (id INTEGER NOT NULL PRIMARY KEY, user_id CHAR(32) NOT NULL REFERENCES users(id), status VARCHAR(4) NOT NULL, config JSON, cost NUMERIC(10, 2), done BOOLEAN NOT NULL);
+      CREATE TABLE users (id CHAR(32) NOT NULL PRIMARY KEY, email VARCHAR(255) NOT NULL, created_at DATETIME NOT NULL, nick TEXT);
+      INSERT INTO users VALUES ('0123456789abcdef0123456789abcdef', 'a@x.io', '2024-03-15 12:05:57.105542', 'ä');
+      INSERT INTO tasks VALUES (1, '0123456789abcdef0123456789abcdef', 'NEW', '{"k": [1]}', 12.5, 0), (7, '0123456789abcdef0123456789abcdef', 'DONE', NULL, NULL, 1);`);
+    s.close();
+  });
+
+  test("loads into the existing tables in FK order, skips alembic_version, resets sequences, verifies", async () => {
+    const db = await server.createDatabase("ex");
+    await server.query(ddl, [], db);
+    const r = await migrate({ from: src, to: server.url(db), schemaMode: "existing" });
+    assert.equal(r.verified, true);
+    assert.deepEqual(r.tables.map((t) => t.source).sort(), ["tasks", "users"]);
+    assert.deepEqual(await server.query(`SELECT version_num FROM alembic_version`, [], db), [{ version_num: "abc123" }]);
+    const [t] = await server.query<{ id: number }>(`INSERT INTO tasks (user_id, status) VALUES ('01234567-89ab-cdef-0123-456789abcdef', 'NEW') RETURNING id`, [], db);
+    assert.equal(t.id, 8);
+    assert.deepEqual(await server.query(`SELECT count(*)::int AS n FROM tasks WHERE config @> '{"k": [1]}'`, [], db), [{ n: 1 }]);
+    assert.equal((await verify({ from: src, to: server.url(db), schemaMode: "existing" })).equal, false, "the row inserted above is extra");
+  });
+
+  test("every mismatch is reported together before any row is written", async () => {
+    const db = await server.createDatabase("ex2");
+    await server.query(ddl.replace("'NEW', 'DONE'", "'NEW'").replace("cost numeric(10,2)", "cost numeric(3,2)").replace("nick text", "nick_name text NOT NULL"), [], db);
+    await assert.rejects(migrate({ from: src, to: server.url(db), schemaMode: "existing" }), (err: Error) => {
+      assert.match(err.message, /column "nick": no column of that name/);
+      assert.match(err.message, /nick_name is NOT NULL without a default/);
+      return true;
+    });
+    await server.query(`ALTER TABLE users RENAME COLUMN nick_name TO nick; ALTER TABLE users ALTER COLUMN nick DROP NOT NULL`, [], db);
+    await assert.rejects(migrate({ from: src, to: server.url(db), schemaMode: "existing" }), (err: Error) => {
+      assert.match(err.message, /column "cost".*do not fit numeric\(3,2\)/);
+      assert.match(err.message, /column "status": row id=7 value 'DONE' is not a label of enum status/);
+      return true;
+    });
+    assert.deepEqual(await server.query(`SELECT (SELECT count(*) FROM users)::int AS u, (SELECT count(*) FROM tasks)::int AS t`, [], db), [{ u: 0, t: 0 }]);
+  });
+});
