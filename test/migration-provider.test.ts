@@ -294,6 +294,23 @@ describe("migration provider", () => {
     inputs = news;
   });
 
+  it("a failure after a verified load (archive) keeps the resource as created-but-failed, with its state", async () => {
+    const blocker = join(dir, "not-a-dir");
+    writeFileSync(blocker, "x");
+    const partial = inputsFor({ schema: "partial", archiveDir: join(blocker, "archive") });
+    const err = await provider.create({ ...partial, __provider: "serialized" } as MigrationInputs).then(() => undefined, (e: unknown) => e) as
+      { message: string; id?: string; properties?: MigrationOutputs & { __provider?: string } } | undefined;
+    assert.ok(err, "create must fail");
+    assert.match(err.message, /succeeded and was verified, but the post-migration step failed/);
+    // With `id` and `properties`, Pulumi records the resource (and its data) instead of forgetting it.
+    assert.equal(err.id, `${pg.host}:${pg.port}/${db}/partial`);
+    assert.equal(err.properties!.__provider, "serialized");
+    assert.equal(err.properties!.tables.length, 4);
+    assert.equal(await count("label", "partial"), 2);
+    await provider.delete!(err.id!, err.properties!);
+    assert.deepEqual(await pg.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'partial'`, [], db), []);
+  });
+
   it("delete drops exactly what the migration created", async () => {
     // A view the migration did not create depends on its tables: delete refuses and drops nothing.
     await assert.rejects(provider.delete!("id", state), /nothing was dropped/);
