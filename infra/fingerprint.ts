@@ -50,7 +50,7 @@ export function digestFile(path: string): FileDigest {
 export function digestSqlite(sqlitePath: string): SqliteDigests {
   if (!existsSync(sqlitePath)) {
     throw new Error(
-      `SQLite file ${sqlitePath} does not exist; fix the path in the stack config (pulumi config set migration:sqlitePath <path>)`,
+      `SQLite file ${sqlitePath} does not exist; fix the path in the stack config (pulumi config set migrationSource <path>)`,
     );
   }
   const main = digestFile(sqlitePath);
