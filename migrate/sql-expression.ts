@@ -424,7 +424,8 @@ class Translator {
         this.expectWord("AND");
         const hi = this.coerceLiteral(this.relational(scope), l);
         this.noTimeComparison(l, lo, hi);
-        l = { sql: `${operand(l)} ${not ? "NOT " : ""}BETWEEN ${operand(lo)} AND ${operand(hi)}`, ty: "bool", atom: false };
+        const collate = [l, lo, hi].some((o) => o.ty === "text") ? ' COLLATE "C"' : "";
+        l = { sql: `${operand(l)}${collate} ${not ? "NOT " : ""}BETWEEN ${operand(lo)} AND ${operand(hi)}`, ty: "bool", atom: false };
         continue;
       }
       if (w.value === "LIKE" || w.value === "GLOB") { this.pos += not + 1; l = this.like(l, w.value, !!not, scope); continue; }
@@ -464,7 +465,9 @@ class Translator {
     this.noTimeComparison(l, r);
     const ll = this.coerceLiteral(l, r);
     const rr = this.coerceLiteral(r, l);
-    return { sql: `${operand(ll)} ${op} ${operand(rr)}`, ty: "bool", atom: false };
+    // SQLite orders text bytewise (BINARY); so does PostgreSQL's "C" collation, whatever the database default.
+    const collate = op !== "=" && op !== "<>" && (ll.ty === "text" || rr.ty === "text") ? ' COLLATE "C"' : "";
+    return { sql: `${operand(ll)}${collate} ${op} ${operand(rr)}`, ty: "bool", atom: false };
   }
 
   private inList(l: Out, not: boolean, scope?: Scope): Out {
@@ -574,7 +577,10 @@ class Translator {
           }
         }
         if (t.value === "%" && !(isIntLike(l) && isIntLike(r))) refuse("% on non-integer operands: SQLite converts them to integers first");
-        l = { sql: `${operand(l)} ${t.value} ${operand(r)}`, ty: t.value === "%" ? "int" : arith(l.ty, r.ty), atom: false };
+        // SQLite yields NULL for x / 0 and x % 0; PostgreSQL raises an error.
+        const nonZeroLiteral = (r.lit?.kind === "int" || r.lit?.kind === "float") && Number(r.lit.value) !== 0;
+        const divisor = t.value === "*" || nonZeroLiteral ? operand(r) : `nullif(${r.sql}, 0)`;
+        l = { sql: `${operand(l)} ${t.value} ${divisor}`, ty: t.value === "%" ? "int" : arith(l.ty, r.ty), atom: false };
         continue;
       }
       return l;
@@ -809,7 +815,7 @@ class Translator {
       case "total": arity(1); return { sql: `CAST(coalesce(sum(${d}${s(0)}), 0) AS double precision)`, ty: "float", atom: true };
       case "min": case "max":
         if (a.length !== 1) refuse(`multi-argument ${fn}() returns NULL when any argument is NULL in SQLite; ${fn === "max" ? "greatest" : "least"}() ignores NULLs`);
-        return { sql: `${fn}(${d}${s(0)})`, ty: a[0].ty, atom: true };
+        return { sql: `${fn}(${d}${a[0].ty === "text" ? `${operand(a[0])} COLLATE "C"` : s(0)})`, ty: a[0].ty, atom: true };
       case "group_concat": case "string_agg": {
         arity(1, 2);
         if (!["text", "int", "unknown"].includes(a[0].ty) || (a[0].ty === "unknown" && a[0].lit && a[0].lit.kind !== "string")) refuse(`${fn}() of ${this.describe(a[0])}`);
@@ -821,7 +827,10 @@ class Translator {
       case "coalesce": if (a.length < 2) refuse("coalesce() needs two arguments"); return f("coalesce", a.find((x) => x.ty !== "null")?.ty ?? "unknown");
       case "ifnull": arity(2); return { ...f("coalesce", a[0].ty), ty: a[0].ty };
       case "nullif": arity(2); return f("nullif", a[0].ty);
-      case "lower": case "upper": arity(1); return f(fn, "text");
+      case "lower": case "upper":
+        arity(1);
+        // SQLite folds ASCII letters only; PostgreSQL does so under the "C" collation (others fold all of Unicode).
+        return { sql: `${fn}(${operand(a[0])} COLLATE "C")`, ty: "text", atom: true };
       case "length":
         arity(1);
         if (!["text", "blob", "unknown", "null"].includes(a[0].ty)) refuse(`length() of ${this.describe(a[0])}: SQLite measures its text rendering`);
@@ -946,8 +955,15 @@ class Translator {
     parts.push(body);
     if (this.acceptWord("ORDER")) {
       this.expectWord("BY");
-      // The ORDER BY of a compound select sees only output columns; resolve in the outer scope.
-      parts.push(`ORDER BY ${this.orderTerms(this.lastScope ?? outer)}`);
+      const order = this.orderTerms(this.lastScope ?? outer);
+      if (order.collated && (ops.length > 0 || this.lastDistinct)) {
+        // PostgreSQL accepts only output column names in the ORDER BY of a compound or DISTINCT select: order the result from outside.
+        const inner = parts.join(" ");
+        parts.length = 0;
+        parts.push(`SELECT * FROM (${inner}) AS ${quoteIdent("ordered")} ORDER BY ${order.sql}`);
+      } else {
+        parts.push(`ORDER BY ${order.sql}`);
+      }
     }
     if (this.acceptWord("LIMIT")) {
       const x = this.expr(outer);
@@ -961,19 +977,22 @@ class Translator {
   }
 
   private lastScope?: Scope;
+  private lastDistinct = false;
 
-  private orderTerms(scope?: Scope): string {
+  private orderTerms(scope?: Scope): { sql: string; collated: boolean } {
     const terms: string[] = [];
+    let collated = false;
     do {
-      const e = this.expr(scope);
-      if (e.lit?.kind === "int") { /* ORDER BY 2: a column position in both dialects */ }
+      let e = this.expr(scope);
+      // ORDER BY 2 is a column position in both dialects; text orders bytewise as in SQLite.
+      if (e.ty === "text" && !e.lit) { e = { ...e, sql: `${operand(e)} COLLATE "C"` }; collated = true; }
       let dir = "ASC";
       if (this.acceptWord("DESC")) dir = "DESC"; else this.acceptWord("ASC");
       let nulls = dir === "ASC" ? "NULLS FIRST" : "NULLS LAST"; // SQLite: NULLs are the smallest values
       if (this.acceptWord("NULLS")) nulls = this.acceptWord("FIRST") ? "NULLS FIRST" : (this.expectWord("LAST"), "NULLS LAST");
       terms.push(`${e.sql} ${dir} ${nulls}`);
     } while (this.acceptOp(","));
-    return terms.join(", ");
+    return { sql: terms.join(", "), collated };
   }
 
   private selectCore(outer: Scope | undefined, first: boolean): string {
@@ -990,7 +1009,8 @@ class Translator {
     }
     this.expectWord("SELECT");
     let head = "SELECT";
-    if (this.acceptWord("DISTINCT")) head += " DISTINCT"; else this.acceptWord("ALL");
+    const distinct = this.acceptWord("DISTINCT");
+    if (distinct) head += " DISTINCT"; else this.acceptWord("ALL");
     // Result columns reference the FROM clause that follows them: parse FROM first.
     const colStart = this.pos;
     this.skipToClause();
@@ -1012,7 +1032,9 @@ class Translator {
     }
     if (this.acceptWord("HAVING")) tail += ` HAVING ${this.expr(scope).sql}`;
     if (this.isWord("WINDOW")) refuse("WINDOW clauses are not translated");
+    // Set last, after any nested SELECT: the caller's ORDER BY belongs to this core.
     this.lastScope = scope;
+    this.lastDistinct = distinct;
     return `${head} ${cols}${from}${tail}`;
   }
 

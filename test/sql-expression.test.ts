@@ -57,7 +57,7 @@ describe("translateExpression: output", () => {
     ["CASE WHEN a > 0 THEN 'p' ELSE 'n' END", `CASE WHEN "a" > 0 THEN 'p' ELSE 'n' END`],
     ["CASE a WHEN 1 THEN 'one' END", `CASE "a" WHEN 1 THEN 'one' END`],
     ["ifnull(a, 0) + coalesce(b, c, 1)", `coalesce("a", 0) + coalesce("b", "c", 1)`],
-    ["length(name) > 0 AND lower(name) = upper(name)", `(length("name") > 0) AND (lower("name") = upper("name"))`],
+    ["length(name) > 0 AND lower(name) = upper(name)", `(length("name") > 0) AND (lower("name" COLLATE "C") = upper("name" COLLATE "C"))`],
     ["substr(name, 2, 3)", `substr("name", 2, 3)`],
     ["instr(name, '@') > 1", `strpos("name", '@') > 1`],
     ["trim(name) <> '' AND trim(name, 'x') <> ''", `(trim("name") <> '') AND (btrim("name", 'x') <> '')`],
@@ -77,6 +77,13 @@ describe("translateExpression: output", () => {
     ["code = 0", `"code" = '0'`, { code: "text" }],
     ["price / 2", `"price" / 2`, { price: "double precision" }],
     ["qty / 2", `"qty" / 2`, { qty: "bigint" }],
+    // SQLite: x / 0 and x % 0 are NULL; PostgreSQL raises an error.
+    ["qty / n", `"qty" / nullif("n", 0)`, { qty: "bigint", n: "bigint" }],
+    ["qty % (n - 1)", `"qty" % nullif(("n" - 1), 0)`, { qty: "bigint", n: "bigint" }],
+    // Text orders bytewise in SQLite: the "C" collation, whatever the database's default.
+    ["name < 'b'", `"name" COLLATE "C" < 'b'`, { name: "text" }],
+    ["name BETWEEN 'a' AND 'm'", `"name" COLLATE "C" BETWEEN 'a' AND 'm'`, { name: "text" }],
+    ["name = 'b'", `"name" = 'b'`, { name: "text" }],
     ["amount / 2.0", `"amount" / 2.0`],
     ["a || b", `"a" || "b"`, { a: "text", b: "text" }],
     ["P.categoryid = c.CATEGORYID", `"P"."CategoryID" = "c"."CategoryID"`, { "P.CategoryID": "bigint", "c.CategoryID": "bigint" }],
@@ -242,6 +249,15 @@ describe("translateViewSelect: output", () => {
       { ok: true, columns: ["a", "b"], sql: `SELECT "p"."Name" AS "n", count(*) AS "count(*)" FROM "Products" AS "p" LEFT JOIN "c" ON "c"."id" = "p"."cid" GROUP BY "p"."Name" HAVING count(*) > 1 ORDER BY 2 DESC NULLS LAST LIMIT 10` },
     );
   });
+  test("text ORDER BY and min/max use the C collation; DISTINCT and compound selects are ordered from outside", () => {
+    const types = { "t.name": "text", "t.n": "bigint", "u.name": "text" };
+    assert.deepEqual(translateViewSelect("SELECT name, max(name) m FROM t GROUP BY name ORDER BY name DESC, n", { columnTypes: types }),
+      ok(`SELECT "name", max("name" COLLATE "C") AS "m" FROM "t" GROUP BY "name" ORDER BY "name" COLLATE "C" DESC NULLS LAST, "n" ASC NULLS FIRST`));
+    assert.deepEqual(translateViewSelect("SELECT DISTINCT name FROM t ORDER BY name", { columnTypes: types }),
+      ok(`SELECT * FROM (SELECT DISTINCT "name" FROM "t") AS "ordered" ORDER BY "name" COLLATE "C" ASC NULLS FIRST`));
+    assert.deepEqual(translateViewSelect("SELECT name FROM t UNION SELECT name FROM u ORDER BY 1", { columnTypes: types }),
+      ok(`SELECT "name" FROM "t" UNION SELECT "name" FROM "u" ORDER BY 1 ASC NULLS FIRST`));
+  });
   test("SQLite's LIMIT offset, count and JOIN without ON", () => {
     assert.deepEqual(translateViewSelect("SELECT a FROM t JOIN u LIMIT 5, 10"), ok(`SELECT "a" FROM "t" CROSS JOIN "u" LIMIT 10 OFFSET 5`));
   });
@@ -281,7 +297,10 @@ let server: TestServer;
 let db: string;
 before(async () => {
   server = await startPostgres();
-  db = await server.createDatabase("sqlexpr");
+  // A database whose default collation is not bytewise (en-US, as many production servers are), so that
+  // translations which forget SQLite's BINARY ordering or ASCII-only case folding fail here.
+  db = `sqlexpr_icu_${process.pid}`;
+  await server.query(`CREATE DATABASE ${db} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`);
 });
 after(async () => { await server?.stop(); });
 
@@ -308,6 +327,8 @@ describe("translated expressions mean the same in SQLite and PostgreSQL", () => 
     [10, 3, "x\\y", 1],
     [0, 1.25, "ÉCOLE", 0],
     [3, -2.5, "  pad  ", 1],
+    [4, 0.1, "B", 0],
+    [5, 1e15, "b", 1],
   ];
   const types = { i: "bigint", r: "double precision", s: "text", b: "boolean" };
   const exprs = [
@@ -319,7 +340,7 @@ describe("translated expressions mean the same in SQLite and PostgreSQL", () => 
     "CASE WHEN i > 0 THEN 'pos' WHEN i < 0 THEN 'neg' ELSE 'zero' END", "CASE i WHEN 1 THEN 'one' ELSE 'other' END",
     "CAST(r AS INTEGER)", "CAST(i AS TEXT)", "CAST(i AS REAL)", "b = 1", "b IN (0, 1)", "b = 0 OR i > 5", "nullif(i, 1)",
     "iif(i > 0, 'p', 'n')", "1 + 2 * 3", "i < 2 = 1", "i || 'x'", "s = 0", "i & 6", "i | 1", "i << 2", "~i", "i >= 0 AND NOT i > 5",
-    "r * i / 4", "(i + 0.0) / 4",
+    "r * i / 4", "(i + 0.0) / 4", "i / (i - 1)", "i % (i - 1)", "r / (i - 1)", "s < 'b'", "s >= 'ab'", "s BETWEEN 'A' AND 'a'", "lower(s) < upper(s)", "lower(s)", "upper(s) || '!'",
   ];
   let sqlite: Database.Database;
   before(async () => {
