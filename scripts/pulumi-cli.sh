@@ -44,8 +44,14 @@ emit() { # bin_dir [pulumi_home]
 
 if [ -z "${S2P_PULUMI_FORCE_BUILD:-}" ] && command -v pulumi >/dev/null 2>&1; then
   found="$(command -v pulumi)"
+  found_dir="$(cd "$(dirname "$found")" && pwd)"
   log "using pulumi from PATH: $found ($(pulumi version 2>/dev/null || echo 'version unknown'))"
-  emit "$(dirname "$found")"
+  # One this script built (put on PATH by .ci/run): keep its PULUMI_HOME.
+  if [ -f "$found_dir/../.complete" ]; then
+    emit "$found_dir" "$(cd "$found_dir/../home" && pwd)"
+  else
+    emit "$found_dir"
+  fi
   exit 0
 fi
 
