@@ -60,13 +60,16 @@ transaction: on any failure the target is left exactly as it was.
                               existing: load into tables the app's migrations created (matched by name,
                               values checked against the target types, FK order, sequences reset)
   --skip-table NAME           existing mode: a table not to copy (repeatable; default alembic_version)
+  --schema-command CMD        existing mode: run CMD first (via /bin/sh, in the current directory) with
+                              DATABASE_URL and PG* set to the target, e.g. "alembic upgrade head"
 ${COMMON_HELP}
 
 Examples:
   PGPASSWORD=secret sqlite-to-postgres migrate --from app.db --to postgresql://app@localhost:5432/app
   sqlite-to-postgres migrate --from app.db --to postgresql://app@db:5432/app --schema legacy --report out.json
   sqlite-to-postgres migrate --from app.db --to postgresql://app@db/app --type events.created_at=timestamptz --source-timezone Europe/Paris
-  DATABASE_URL=postgresql://app@db/app alembic upgrade head && sqlite-to-postgres migrate --from app.db --to postgresql://app@db/app --schema-mode existing`,
+  DATABASE_URL=postgresql://app@db/app alembic upgrade head && sqlite-to-postgres migrate --from app.db --to postgresql://app@db/app --schema-mode existing
+  sqlite-to-postgres migrate --from app.db --to postgresql://app@db/app --schema-mode existing --schema-command "alembic upgrade head"`,
   verify: `sqlite-to-postgres verify --from app.db --to postgresql://user@host:port/db [--schema public]
 
 Compares the SQLite file with an already migrated schema: row counts and every
@@ -94,12 +97,13 @@ const OPTIONS = {
   "orphan-fks": { type: "string" },
   "schema-mode": { type: "string" },
   "skip-table": { type: "string", multiple: true },
+  "schema-command": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
 const ALLOWED: Record<string, string[]> = {
   plan: ["from", "schema", "json", "type", "source-timezone", "fold-identifiers", "orphan-fks", "help"],
-  migrate: ["from", "to", "schema", "report", "type", "source-timezone", "replace", "no-verify", "jobs", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "help"],
+  migrate: ["from", "to", "schema", "report", "type", "source-timezone", "replace", "no-verify", "jobs", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "schema-command", "help"],
   verify: ["from", "to", "schema", "type", "source-timezone", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "help"],
 };
 
@@ -170,7 +174,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const to = values.to as string | undefined;
     if (!to) throw new UsageError("--to is required");
-    const options: MigrateOptions = { ...mapping, from, to, replace: !!values.replace, verify: !values["no-verify"], jobs, onProgress: progressPrinter(), log: (l) => process.stderr.write(`${l}\n`) };
+    const schemaCommand = values["schema-command"] as string | undefined;
+    if (schemaCommand !== undefined && mode !== "existing") throw new UsageError("--schema-command needs --schema-mode existing");
+    const options: MigrateOptions = { ...mapping, ...(schemaCommand ? { schemaCommand } : {}), from, to, replace: !!values.replace, verify: !values["no-verify"], jobs, onProgress: progressPrinter(), log: (l) => process.stderr.write(`${l}\n`) };
     secrets = secretsOf(options);
     if (command === "migrate") {
       const report = await migrate(options);

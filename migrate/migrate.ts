@@ -13,6 +13,7 @@ import type { Plan } from "./plan-types";
 import { connect, redactError } from "./pg-connection";
 import { quoteLiteral } from "./quote";
 import { foreignKeyDdl, renderStatement, tableCreateDdl, tablePostLoadDdl, viewDdl, type DdlStatement } from "./render-ddl";
+import { runSchemaCommand } from "./schema-command";
 import { openSource, type SqliteDb } from "./sqlite-source";
 import type { MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
 import { verifyTable } from "./verify-table";
@@ -116,6 +117,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
     progress({ kind: "phase", phase: "plan", ms: planMs });
     // In existing mode the target columns' types decide, so refusals are judged after reading them.
     if (plan.errors.length && !existingMode) throw new Error(formatPlanErrors(plan));
+    if (existingMode && options.schemaCommand) await runSchemaCommand(options.schemaCommand, options, log);
     const schema = plan.schema;
     const client = await connect(options);
     const timings = { planMs, schemaMs: 0, loadMs: 0, constraintsMs: 0, verifyMs: 0, totalMs: 0 };

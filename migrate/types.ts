@@ -45,6 +45,11 @@ export interface MigrateOptions extends MappingOptions, ConnectionOptions {
   verify?: boolean;
   /** Tables loaded in parallel. Default 2. */
   jobs?: number;
+  /**
+   * `existing` mode: shell command that creates the schema (e.g. `alembic upgrade head`), run
+   * through /bin/sh before the load with DATABASE_URL and PG* set to the target. Output is redacted.
+   */
+  schemaCommand?: string;
   /** Progress events (per table). */
   onProgress?: (event: ProgressEvent) => void;
   /** Human-readable log lines (never contain secrets). */
