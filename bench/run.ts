@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --rows N[,N…] [--runs 3] [--json out.json] [--only ours,limit] [--no-build]`
+ * `npm run bench -- --rows N[,N…] [--runs 3[,R…]] [--json out.json] [--only ours,limit] [--no-build]`
  *
  * Generates (or reuses) the AgentGrid-like SQLite database, starts one
  * PostgreSQL 16 server, and times each contender into a fresh database,
@@ -27,13 +27,13 @@ import {
 import type { BenchTarget } from "./target";
 import { compareFingerprints, fingerprint, type TargetFingerprint } from "./target-check";
 
-const USAGE = `usage: npm run bench -- --rows N[,N...] [--runs 3] [--json out.json] [--only ours,ours-verify,pgloader,limit] [--no-build] [--cache-dir DIR]
+const USAGE = `usage: npm run bench -- --rows N[,N...] [--runs 3[,R...]] [--json out.json] [--only ours,ours-verify,pgloader,limit] [--no-build] [--cache-dir DIR]
   e.g. nice npm run bench -- --rows 250000,1000000,2000000 --json bench/out/ratios.json`;
 
 const ALL: ContenderId[] = ["ours", "ours-verify", "pgloader", "limit"];
 const TABLES = ["users", "agents", "agent_runs"];
 
-function parseCli(): { rows: number[]; runs: number; json: string; only: ContenderId[]; build: boolean; cacheDir: string } {
+function parseCli(): { rows: number[]; runs: number[]; json: string; only: ContenderId[]; build: boolean; cacheDir: string } {
   const { values } = parseArgs({
     options: {
       rows: { type: "string" },
@@ -50,9 +50,11 @@ function parseCli(): { rows: number[]; runs: number; json: string; only: Contend
     process.exit(0);
   }
   const rows = (values.rows ?? "").split(",").filter((s) => s !== "").map((s) => Number(s.replace(/_/g, "")));
-  const runs = Number(values.runs);
+  // One run count for every size, or one per size (e.g. --runs 3,1,1 for the big ones on a shared machine).
+  const runList = String(values.runs).split(",").map(Number);
+  const runs = rows.map((_, i) => runList[Math.min(i, runList.length - 1)] as number);
   const only = values.only ? (values.only.split(",") as ContenderId[]) : ALL;
-  if (rows.length === 0 || rows.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1 || only.some((c) => !ALL.includes(c))) {
+  if (rows.length === 0 || rows.some((n) => !Number.isInteger(n) || n < 1) || runs.some((r) => !Number.isInteger(r) || r < 1) || only.some((c) => !ALL.includes(c))) {
     console.error(USAGE);
     process.exit(2);
   }
@@ -171,6 +173,7 @@ async function benchSize(pg: TestServer, rows: number, runs: number, only: Conte
   if (!ours || !limit) notes.push("target check not done: needs both ours and the limit pipeline");
   return {
     rows,
+    runs,
     tableRows: { ...db.sizes },
     sqliteMb: db.bytes / 1048576,
     contenders,
@@ -189,9 +192,9 @@ async function main(): Promise<void> {
   let serverVersion = "";
   try {
     serverVersion = String((await pg.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]?.v ?? "");
-    console.log(`PostgreSQL ${serverVersion} on 127.0.0.1:${pg.port}; ${cpus().length} cores; ${opts.runs} run(s) per contender`);
-    for (const rows of opts.rows) {
-      const r = await benchSize(pg, rows, opts.runs, opts.only, opts.cacheDir);
+    console.log(`PostgreSQL ${serverVersion} on 127.0.0.1:${pg.port}; ${cpus().length} cores; run(s) per contender: ${opts.runs.join(", ")}`);
+    for (const [i, rows] of opts.rows.entries()) {
+      const r = await benchSize(pg, rows, opts.runs[i] as number, opts.only, opts.cacheDir);
       sizes.push(r);
       console.log(`\n${formatSize(r)}\n`);
     }

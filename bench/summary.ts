@@ -53,6 +53,8 @@ export interface Ratios {
 
 export interface SizeResult {
   rows: number;
+  /** Runs per contender (the medians are over these). */
+  runs: number;
   tableRows: Record<string, number>;
   sqliteMb: number;
   contenders: ContenderResult[];
@@ -143,7 +145,7 @@ export function formatSize(r: SizeResult): string {
   const t = r.tableRows;
   lines.push(
     `AgentGrid-like SQLite, ${r.rows.toLocaleString("en-US")} rows in agent_runs (+${(t.users ?? 0).toLocaleString("en-US")} users, ` +
-      `${(t.agents ?? 0).toLocaleString("en-US")} agents), ${r.sqliteMb.toFixed(0)} MB; median of runs`,
+      `${(t.agents ?? 0).toLocaleString("en-US")} agents), ${r.sqliteMb.toFixed(0)} MB; median of ${r.runs} run(s)`,
   );
   lines.push(`${pad("contender", 30)}${lpad("wall s", 9)}${lpad("peak RSS MB", 13)}${lpad("client CPU s", 14)}${lpad("server CPU s", 14)}   runs (wall s)`);
   for (const c of r.contenders) {
