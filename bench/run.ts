@@ -81,6 +81,17 @@ function build(): void {
   }
 }
 
+/** The engine measured: HEAD and whether migrate/ had uncommitted changes (the bench compiles the working tree). */
+function engineRevision(): string {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "migrate"], { cwd: REPO_ROOT, encoding: "utf8" }).trim() !== "";
+    return dirty ? `${head}+uncommitted migrate/ changes` : head;
+  } catch {
+    return "unknown (not a git checkout)";
+  }
+}
+
 function skipReason(id: ContenderId): string | undefined {
   switch (id) {
     case "ours":
@@ -187,11 +198,13 @@ async function benchSize(pg: TestServer, rows: number, runs: number, only: Conte
 async function main(): Promise<void> {
   const opts = parseCli();
   if (opts.build && (opts.only.includes("ours") || opts.only.includes("ours-verify"))) build();
+  const revision = engineRevision();
   const pg = await startPostgres();
   const sizes: SizeResult[] = [];
   let serverVersion = "";
   try {
     serverVersion = String((await pg.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]?.v ?? "");
+    console.log(`engine ${revision}`);
     console.log(`PostgreSQL ${serverVersion} on 127.0.0.1:${pg.port}; ${cpus().length} cores; run(s) per contender: ${opts.runs.join(", ")}`);
     for (const [i, rows] of opts.rows.entries()) {
       const r = await benchSize(pg, rows, opts.runs[i] as number, opts.only, opts.cacheDir);
@@ -209,6 +222,7 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         date: new Date().toISOString(),
+        engine: revision,
         machine: { cores: cpus().length, memoryMb: Math.round(totalmem() / 1048576), node: process.version, postgres: serverVersion },
         runs: opts.runs,
         sizes,
