@@ -55,7 +55,7 @@ function findCli(): Cli | string {
 }
 
 const cli = findCli();
-const skip = typeof cli === "string" ? cli : false;
+const title = "e2e: pulumi preview, up and destroy with the real CLI";
 
 interface Run {
   readonly code: number;
@@ -63,7 +63,9 @@ interface Run {
   readonly stderr: string;
 }
 
-describe("e2e: pulumi preview, up and destroy with the real CLI", { skip }, () => {
+// Without a CLI: one test, reported as skipped with the reason (a skipped suite would count no test).
+if (typeof cli === "string") it(title, { skip: cli }, () => {});
+else describe(title, () => {
   const stack = "e2e";
   const passwords = {
     owner: `own-${randomBytes(12).toString("hex")}`,
