@@ -5,8 +5,10 @@
  * before anything is written, tables load in FK order, sequences are reset.
  */
 import type { Client } from "pg";
+import { showKey, showValue } from "./column-scan";
 import type { Plan, PlanError, TablePlan } from "./plan-types";
-import { qualified, quoteIdent, quoteLiteral } from "./quote";
+import { qualified, quoteIdent, quoteLiteral, quoteSqliteIdent } from "./quote";
+import type { SqliteDb } from "./sqlite-source";
 import { conversionForPgType } from "./type-mapping";
 
 export interface TargetColumn {
@@ -21,10 +23,21 @@ export interface TargetColumn {
   enumLabels?: string[];
 }
 
+export interface TargetForeignKey {
+  name: string;
+  /** Referenced table (same schema). */
+  parent: string;
+  /** `pg_get_constraintdef()`, to re-add it after the load. */
+  definition: string;
+  deferrable: boolean;
+}
+
 export interface TargetTable {
   name: string;
   columns: TargetColumn[];
   hasRows: boolean;
+  /** Foreign keys to tables of the same schema. */
+  foreignKeys: TargetForeignKey[];
 }
 
 export async function readTargetCatalog(client: Client, schema: string): Promise<Map<string, TargetTable>> {
@@ -40,12 +53,87 @@ export async function readTargetCatalog(client: Client, schema: string): Promise
   const out = new Map<string, TargetTable>();
   for (const r of cols.rows as { table: string; name: string; type: string; not_null: boolean; has_default: boolean; generated: boolean; seq: boolean; labels: string[] | null }[]) {
     let t = out.get(r.table);
-    if (!t) { t = { name: r.table, columns: [], hasRows: false }; out.set(r.table, t); }
+    if (!t) { t = { name: r.table, columns: [], hasRows: false, foreignKeys: [] }; out.set(r.table, t); }
     t.columns.push({ name: r.name, type: r.type, notNull: r.not_null, hasDefault: r.has_default, generated: r.generated, sequence: r.seq, ...(r.labels ? { enumLabels: r.labels } : {}) });
   }
   for (const t of out.values()) {
     const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qualified(schema, t.name)}) AS x`);
     t.hasRows = r.rows[0].x as boolean;
+  }
+  const fks = await client.query(
+    `SELECT c.relname AS table, p.relname AS parent, k.conname AS name, pg_get_constraintdef(k.oid) AS definition, k.condeferrable AS deferrable
+       FROM pg_constraint k
+       JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+      WHERE k.contype = 'f' AND n.nspname = $1 AND pn.nspname = $1 ORDER BY 1, 3`, [schema]);
+  for (const r of fks.rows as ({ table: string } & TargetForeignKey)[]) {
+    out.get(r.table)?.foreignKeys.push({ name: r.name, parent: r.parent, definition: r.definition, deferrable: r.deferrable });
+  }
+  return out;
+}
+
+/**
+ * The non-deferrable foreign keys that no load order can satisfy: those
+ * between tables on a cycle of the target's FK graph (self-references are
+ * fine: a COPY checks them at its end). They are dropped for the load and
+ * re-added (validated) in the same transaction.
+ */
+export function cycleForeignKeys(catalog: Map<string, TargetTable>, loaded: string[]): { table: string; fk: TargetForeignKey }[] {
+  const pending = new Set(loaded);
+  const parents = (n: string) => (catalog.get(n)?.foreignKeys ?? []).map((f) => f.parent).filter((p) => p !== n);
+  for (;;) {
+    const ready = [...pending].filter((n) => parents(n).every((p) => !pending.has(p)));
+    if (!ready.length) break;
+    for (const n of ready) pending.delete(n);
+  }
+  const out: { table: string; fk: TargetForeignKey }[] = [];
+  for (const n of [...pending].sort()) {
+    for (const fk of catalog.get(n)!.foreignKeys) if (!fk.deferrable && fk.parent !== n && pending.has(fk.parent)) out.push({ table: n, fk });
+  }
+  return out;
+}
+
+const INT_RANGES: Record<string, [bigint, bigint]> = { smallint: [-32768n, 32767n], integer: [-2147483648n, 2147483647n] };
+
+/**
+ * Values the type overrides cannot see, checked in SQLite before loading:
+ * NULLs for NOT NULL columns, integers outside smallint/integer, and doubles
+ * a 4-byte `real` would round (PostgreSQL would store them silently changed).
+ */
+export function valueProblems(db: SqliteDb, plan: Plan, catalog: Map<string, TargetTable>): PlanError[] {
+  const out: PlanError[] = [];
+  for (const t of plan.tables) {
+    const target = find(catalog.values(), t.target);
+    if (!target) continue;
+    const qt = `main.${quoteSqliteIdent(t.source)}`;
+    const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
+    const keyNames = keyExprs.map((e) => e.replace(/^"|"$/g, "").replace(/""/g, '"'));
+    for (const c of t.columns) {
+      if (c.fromRowid) continue;
+      const tc = find(target.columns, c.target);
+      if (!tc || tc.generated) continue;
+      const q = quoteSqliteIdent(c.source);
+      const report = (n: number, row: unknown[], what: string, fix: string) =>
+        out.push({ table: t.source, column: c.source, key: showKey(keyNames, row.slice(1)), value: showValue(row[0]),
+          message: `table "${t.source}" column "${c.source}": ${n} ${what} for ${target.name}.${tc.name} ${tc.type}; first at row ${showKey(keyNames, row.slice(1))} value ${showValue(row[0])}`, fix });
+      const first = (cond: string, what: string, fix: string) => {
+        const n = Number(db.prepare(`SELECT count(*) FROM ${qt} WHERE ${cond}`).pluck().get());
+        if (n) report(n, db.prepare(`SELECT ${q}, ${keyExprs.join(", ")} FROM ${qt} WHERE ${cond} LIMIT 1`).raw().get() as unknown[], what, fix);
+      };
+      if (tc.notNull && !tc.hasDefault) first(`${q} IS NULL`, "NULL value(s)", "fix the rows, or make the column nullable in the app's migrations");
+      else if (tc.notNull) first(`${q} IS NULL`, "NULL value(s) (a NOT NULL column; its default applies only when the column is left out)", "fix the rows, or make the column nullable in the app's migrations");
+      const range = INT_RANGES[tc.type];
+      if (range) first(`typeof(${q}) = 'integer' AND (${q} < ${range[0]} OR ${q} > ${range[1]})`, "integer(s) out of range", "widen the column (bigint) in the app's migrations");
+      if (tc.type === "real") {
+        let n = 0;
+        let bad: unknown[] | undefined;
+        for (const r of db.prepare(`SELECT ${q}, ${keyExprs.join(", ")} FROM ${qt} WHERE typeof(${q}) IN ('real', 'integer')`).raw().iterate() as IterableIterator<unknown[]>) {
+          const v = Number(r[0]);
+          if (Math.fround(v) !== v) { n++; bad ??= r; }
+        }
+        if (bad) report(n, bad, "value(s) that a 4-byte real would round", "make the column double precision in the app's migrations");
+      }
+    }
   }
   return out;
 }
@@ -142,6 +230,12 @@ export function fkOrder(plan: Plan): string[] {
   };
   for (const t of plan.tables) visit(t);
   return out;
+}
+
+/** Drops, or re-adds (validating it), one foreign key of an existing table. */
+export function foreignKeySql(action: "drop" | "add", schema: string, table: string, fk: TargetForeignKey): string {
+  const alter = `ALTER TABLE ${qualified(schema, table)}`;
+  return action === "drop" ? `${alter} DROP CONSTRAINT ${quoteIdent(fk.name)}` : `${alter} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`;
 }
 
 /** SQL that sets every identity/serial sequence of the loaded tables past the largest value (and sqlite_sequence). */

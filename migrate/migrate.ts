@@ -17,7 +17,7 @@ import { runSchemaCommand } from "./schema-command";
 import { openSource, type SqliteDb } from "./sqlite-source";
 import type { MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
 import { verifyTable } from "./verify-table";
-import { alignPlan, enumProblems, existingOverrides, fkOrder, readTargetCatalog, sequenceResetSql } from "./existing-schema";
+import { alignPlan, cycleForeignKeys, enumProblems, existingOverrides, fkOrder, foreignKeySql, readTargetCatalog, sequenceResetSql, valueProblems } from "./existing-schema";
 import type { PlanError } from "./plan-types";
 import { qualified, quoteSqliteIdent } from "./quote";
 import { showKey, showValue } from "./column-scan";
@@ -68,7 +68,7 @@ export function formatMismatches(v: VerifyReport): string {
  * problem together before any row is written, then return the plan aligned
  * to the target names, the FK load order and the sequence resets.
  */
-async function prepareExisting(db: SqliteDb, client: Client, first: Plan, options: MigrateOptions): Promise<{ plan: Plan; order: Plan["tables"]; sequenceSql: string[] }> {
+async function prepareExisting(db: SqliteDb, client: Client, first: Plan, options: MigrateOptions): Promise<{ plan: Plan; order: Plan["tables"]; sequenceSql: string[]; dropForLoad: string[]; readdAfterLoad: string[] }> {
   const schema = first.schema;
   const catalog = await readTargetCatalog(client, schema);
   if (catalog.size === 0) throw new Error(`migration refused, target not touched: --schema-mode existing but schema "${schema}" has no tables; run the schema command (e.g. alembic upgrade head) first`);
@@ -76,7 +76,9 @@ async function prepareExisting(db: SqliteDb, client: Client, first: Plan, option
   const plan = planFromDatabase(db, options.from, { ...options, typeOverrides: { ...overrides, ...(options.typeOverrides ?? {}) } }, { overrideReasons: reasons });
   const aligned = problems.length ? plan : alignPlan(plan, catalog);
   const errors: PlanError[] = [...problems, ...plan.errors];
-  if (!problems.length) {
+  // Every misfit is reported together: the value checks run on the columns that do match even when others do not.
+  errors.push(...valueProblems(db, plan, catalog));
+  {
     errors.push(...enumProblems(aligned, catalog, (table, column, labels) => {
       const q = quoteSqliteIdent(column);
       const tp = aligned.tables.find((x) => x.source === table)!;
@@ -86,9 +88,13 @@ async function prepareExisting(db: SqliteDb, client: Client, first: Plan, option
     }));
     const full = aligned.tables.filter((t) => catalog.get(t.target)?.hasRows).map((t) => t.target);
     if (full.length && !options.replace) errors.push({ table: full[0], message: `target table(s) ${full.map((n) => `"${n}"`).join(", ")} in schema "${schema}" already hold rows; pass --replace to empty them first`, fix: "--replace" });
-    else if (full.length) await client.query(`TRUNCATE ${full.map((n) => qualified(schema, n)).join(", ")}`);
+    else if (full.length && !errors.length) await client.query(`TRUNCATE ${full.map((n) => qualified(schema, n)).join(", ")}`);
   }
   if (errors.length) throw new Error(formatPlanErrors({ ...plan, errors }));
+  // Non-deferrable FKs on a cycle cannot be satisfied by any table order: drop them for the load, re-add (validated) after.
+  const cycles = cycleForeignKeys(catalog, aligned.tables.map((t) => t.target));
+  const dropForLoad = cycles.map((c) => foreignKeySql("drop", schema, c.table, c.fk));
+  const readdAfterLoad = cycles.map((c) => foreignKeySql("add", schema, c.table, c.fk));
   await client.query("SET CONSTRAINTS ALL DEFERRED");
   const order = fkOrder(plan).map((s) => aligned.tables.find((t) => t.source === s)!);
   const sequenceSql: string[] = [];
@@ -101,7 +107,7 @@ async function prepareExisting(db: SqliteDb, client: Client, first: Plan, option
       sequenceSql.push(sequenceResetSql(schema, t.target, tc.name, restart ? BigInt(restart) - 1n : 0n));
     }
   }
-  return { plan: aligned, order, sequenceSql };
+  return { plan: aligned, order, sequenceSql, dropForLoad, readdAfterLoad };
 }
 
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
@@ -153,6 +159,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         warnings.push(...prepared.plan.warnings.filter((w) => !warnings.includes(w)));
         timings.schemaMs = 0;
         t = Date.now();
+        for (const sql of prepared.dropForLoad) await client.query(sql);
         for (const tp of prepared.order) {
           progress({ kind: "table-start", table: tp.source, totalRows: tp.rows });
           const r = await loadTable(src.db, client, tp, { schema, zone, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
@@ -163,6 +170,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         timings.loadMs = Date.now() - t;
         progress({ kind: "phase", phase: "load", ms: timings.loadMs });
         t = Date.now();
+        for (const sql of prepared.readdAfterLoad) await client.query(sql);
         for (const sql of prepared.sequenceSql) await client.query(sql);
         await client.query("SET CONSTRAINTS ALL IMMEDIATE");
         timings.constraintsMs = Date.now() - t;

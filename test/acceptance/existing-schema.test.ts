@@ -1,5 +1,5 @@
 /**
- * The "existing" schema mode of the engine (migrate/existing-schema.ts)
+ * The "existing" schema mode of the engine (migrate/existing-schema.ts, migrate/schema-command.ts)
  * beyond what the AgentGrid app exercises: foreign-key cycles, name
  * matching, sequences, and each kind of misfit, against a real PostgreSQL 16.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { migrateIntoExisting } from "../../migrate/existing-schema";
+import { migrate } from "../../migrate/migrate";
 import { startPostgres, type TestServer } from "../support/postgres";
 import { provisionTarget, queryAs, type TargetDatabase } from "./support/target-database";
 
@@ -32,7 +32,7 @@ describe("existing schema mode: loading into tables someone else created", () =>
     return t;
   }
 
-  it("loads a foreign-key cycle, matches names case-insensitively, fills defaults and resets sequences", async () => {
+  it("loads a foreign-key cycle, matches names case-insensitively, fills defaults, resets sequences, skips skipTables", async () => {
     const file = join(work, "cycle.db");
     const db = new Database(file);
     db.exec(`
@@ -52,10 +52,9 @@ describe("existing schema mode: loading into tables someone else created", () =>
        ALTER TABLE teams ADD CONSTRAINT teams_captain_fkey FOREIGN KEY (captain_id) REFERENCES people(id);
        CREATE TABLE schema_history (v text);`,
     );
-    const report = await migrateIntoExisting({ from: file, to: t.owner.url, schemaMode: "existing", skipTables: ["schema_history"] });
+    const report = await migrate({ from: file, to: t.owner.url, schemaMode: "existing", skipTables: ["schema_history"] });
     assert.equal(report.verified, true);
     assert.deepEqual(report.tables.map((x) => [x.source, x.rows]).sort(), [["people", 3], ["teams", 3]]);
-    assert.ok(report.warnings.some((w) => /"teams"."created_at" has no SQLite column/.test(w)), report.warnings.join("\n"));
     const teams = await queryAs<{ id: number; name: string; captain_id: number | null; has_ts: boolean }>(t.owner, `SELECT id, name, captain_id, created_at IS NOT NULL AS has_ts FROM teams ORDER BY id`);
     assert.deepEqual(teams, [
       { id: 1, name: "Ærø", captain_id: 2, has_ts: true },
@@ -99,20 +98,20 @@ describe("existing schema mode: loading into tables someone else created", () =>
        INSERT INTO filled VALUES (99);`,
     );
     await assert.rejects(
-      migrateIntoExisting({ from: file, to: t.owner.url, schemaMode: "existing" }),
+      migrate({ from: file, to: t.owner.url, schemaMode: "existing" }),
       (err: Error) => {
         const expected = [
-          /table "orphans_of_nothing" has no table in PostgreSQL/,
-          /table "items" column "extra" has no column in PostgreSQL/,
-          /"items" column "required_code" is NOT NULL without a default/,
-          /column "qty" .*1 integer\(s\) outside the range of smallint; first: row id=1 value 40000/,
-          /column "price" .*1 value\(s\) that do not fit numeric\(5,2\) exactly; first: row id=2 value 123\.456/,
-          /column "ratio" .*1 value\(s\) that a 4-byte real cannot hold exactly; first: row id=2 value 0\.1/,
-          /column "label" .*1 NULL value\(s\) for a NOT NULL column; first: row id=2/,
-          /PostgreSQL table "filled" already has rows/,
+          /table "orphans_of_nothing": no table "orphans_of_nothing" in target schema "public"/,
+          /table "items" column "extra": no column of that name in public\.items; its values would be lost/,
+          /target column items\.required_code is NOT NULL without a default/,
+          /column "qty": 1 integer\(s\) out of range for items\.qty smallint; first at row id=1 value 40000/,
+          /column "price": .*do not fit numeric\(5,2\) exactly/,
+          /column "ratio": 1 value\(s\) that a 4-byte real would round for items\.ratio real; first at row id=2 value 0\.1/,
+          /column "label": 1 NULL value\(s\) for items\.label text; first at row id=2/,
+          /"filled" in schema "public" already hold rows/,
         ];
         for (const re of expected) assert.match(err.message, re);
-        assert.match(err.message, /8 misfit\(s\)/);
+        assert.match(err.message, /8 problem\(s\)/);
         return true;
       },
     );
@@ -125,9 +124,9 @@ describe("existing schema mode: loading into tables someone else created", () =>
     new Database(file).exec(`CREATE TABLE a (id INTEGER PRIMARY KEY)`).close();
     const t = await provisionTarget(server, "ex_cmd");
     await assert.rejects(
-      migrateIntoExisting({ from: file, to: t.owner.url, schemaMode: "existing", schemaCommand: `echo "url=$DATABASE_URL"; exit 3` }),
+      migrate({ from: file, to: t.owner.url, schemaMode: "existing", schemaCommand: `echo "url=$DATABASE_URL"; exit 3` }),
       (err: Error) => {
-        assert.match(err.message, /schema command failed with exit code 3/);
+        assert.match(err.message, /the schema command exited with 3/);
         assert.ok(!err.message.includes(t.owner.password), err.message);
         assert.match(err.message, /url=postgresql:\/\/ex_cmd_owner:\*\*\*@/);
         return true;
@@ -136,7 +135,7 @@ describe("existing schema mode: loading into tables someone else created", () =>
     // And a command that works creates the tables the engine then fills.
     const create = `const { Client } = require("pg"); const c = new Client({ connectionString: process.env.DATABASE_URL });
       c.connect().then(() => c.query("CREATE TABLE a (id bigint PRIMARY KEY)")).then(() => c.end());`;
-    const r = await migrateIntoExisting({ from: file, to: t.owner.url, schemaMode: "existing", schemaCommand: `"${process.execPath}" -e '${create}'` });
+    const r = await migrate({ from: file, to: t.owner.url, schemaMode: "existing", schemaCommand: `"${process.execPath}" -e '${create}'` });
     assert.deepEqual(r.tables.map((x) => [x.source, x.rows]), [["a", 0]]);
   });
 });
