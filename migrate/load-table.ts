@@ -28,6 +28,8 @@ export interface LoadOptions {
   /** Target table name (default: the planned name; a shadow name for re-sync). */
   name?: string;
   zone: string;
+  /** COPY ... WITH (FREEZE): only when the table was created (or truncated) in the current transaction. */
+  freeze?: boolean;
   onProgress?: (rows: number) => void;
 }
 
@@ -45,12 +47,14 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   const cols = t.columns.filter((c) => !c.generated);
   const encoders = cols.map((c) => encoderFor(c, opts.zone));
   const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
-  const select = `SELECT ${[...cols.map((c) => sourceExpression(c, quoteSqliteIdent)), ...keyExprs].join(", ")} FROM main.${quoteSqliteIdent(t.source)}`;
-  const stmt = db.prepare(select).raw();
+  const from = `FROM main.${quoteSqliteIdent(t.source)}`;
+  const stmt = db.prepare(`SELECT ${cols.map((c) => sourceExpression(c, quoteSqliteIdent)).join(", ")} ${from}`).raw();
+  // JS numbers are exact up to 2^53 and much cheaper than BigInt; the scan says when that is not enough.
+  stmt.safeIntegers(!!t.bigIntegers);
   const n = cols.length;
   const target = qualified(opts.schema, opts.name ?? t.target);
-  const stream = client.query(copyFrom(`COPY ${target} (${cols.map((c) => quoteIdent(c.target)).join(", ")}) FROM STDIN`));
-  const suspects: { col: number; key: unknown[] }[] = [];
+  const stream = client.query(copyFrom(`COPY ${target} (${cols.map((c) => quoteIdent(c.target)).join(", ")}) FROM STDIN${opts.freeze ? " WITH (FREEZE)" : ""}`));
+  const suspects: { col: number }[] = [];
   let rows = 0;
   let buf = "";
   const iter = stmt.iterate() as IterableIterator<unknown[]>;
@@ -63,7 +67,7 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
       if (suspect.utf8) {
         // better-sqlite3 decoded invalid UTF-8 as U+FFFD somewhere in this row: check its raw bytes afterwards.
         suspect.utf8 = false;
-        if (suspects.length < 1000) for (let i = 0; i < n; i++) if (typeof row[i] === "string" && (row[i] as string).includes("\uFFFD")) suspects.push({ col: i, key: row.slice(n) });
+        if (suspects.length < 1000) for (let i = 0; i < n; i++) if (typeof row[i] === "string" && (row[i] as string).includes("\uFFFD")) suspects.push({ col: i });
       }
       rows++;
       if (buf.length >= COPY_CHUNK) {
@@ -80,13 +84,16 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
     stream.destroy(err as Error);
     throw new Error(`loading table "${t.source}" failed: ${(err as Error).message}`);
   }
-  for (const s of suspects) {
-    const c = cols[s.col];
-    const where = keyExprs.map((e) => `${e} = ?`).join(" AND ");
-    const raw = db.prepare(`SELECT CAST(${quoteSqliteIdent(c.source)} AS BLOB) FROM main.${quoteSqliteIdent(t.source)} WHERE ${where}`).pluck().get(...s.key) as Buffer | null;
-    if (raw && !isUtf8(raw)) {
+  // Rare: some text held U+FFFD. Read those columns' raw bytes to tell real U+FFFD from invalid UTF-8.
+  for (const ci of new Set(suspects.map((x) => x.col))) {
+    const c = cols[ci];
+    const q = c.fromRowid ? c.source : quoteSqliteIdent(c.source);
+    const scan = db.prepare(`SELECT CAST(${q} AS BLOB), ${keyExprs.join(", ")} ${from} WHERE typeof(${q}) = 'text'`).raw();
+    for (const r of scan.iterate() as IterableIterator<unknown[]>) {
+      const raw = r[0] as Buffer;
+      if (isUtf8(raw)) continue;
       const fix = overrideFlag(t.source, c.source, "bytea");
-      throw new Error(`table "${t.source}" column "${c.source}": row ${showKey(keyNames(t), s.key)} holds invalid UTF-8 ${showValue(raw)}; fix the row or map the column with ${fix}`);
+      throw new Error(`table "${t.source}" column "${c.source}": row ${showKey(keyNames(t), r.slice(1))} holds invalid UTF-8 ${showValue(raw)}; fix the row or map the column with ${fix}`);
     }
   }
   const copied = (stream as unknown as { rowCount?: number }).rowCount;

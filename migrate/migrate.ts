@@ -148,6 +148,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
     try {
       await client.query("BEGIN");
       await setSession(client, zone);
+      // Sort PK/index builds in memory (PostgreSQL 16 default is 64MB).
+      await client.query("SET LOCAL maintenance_work_mem = '256MB'");
       // One migration per schema at a time.
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sqlite-to-postgres:${schema}`]);
       let t = Date.now();
@@ -197,7 +199,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       t = Date.now();
       for (const tp of plan.tables) {
         progress({ kind: "table-start", table: tp.source, totalRows: tp.rows });
-        const r = await loadTable(src.db, client, tp, { schema, zone, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
+        // FREEZE: the table was created in this transaction, so rows are written already frozen.
+        const r = await loadTable(src.db, client, tp, { schema, zone, freeze: true, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
         progress({ kind: "table-done", table: tp.source, rows: r.rows, ms: r.ms });
         log(`loaded ${tp.source} → ${schema}.${tp.target}: ${r.rows} rows in ${r.ms} ms`);
         tables.push({ source: tp.source, target: tp.target, rows: r.rows, loadMs: r.ms, warnings: tableWarnings(tp), columns: tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason })) });

@@ -216,6 +216,7 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     ...(primaryKey ? { primaryKey } : isFts ? { primaryKey: { name: cx.relations.allocate(`${target}_pkey`, "constraint"), columns: [columns[0].target] } } : {}),
     uniques, checks, indexes, foreignKeys: [], warnings,
   };
+  if ([...stats.values()].some((x) => x.intBeyondDouble > 0 || x.epochMaxAbs > 9007199254740992)) plan.bigIntegers = true;
   if (isFts) {
     const textCols = columns.slice(1).filter((c) => c.conversion === "text");
     const col = colNames.allocate("search_vector");

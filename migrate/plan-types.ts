@@ -136,6 +136,8 @@ export interface TablePlan {
   checks: CheckPlan[];
   indexes: IndexPlan[];
   foreignKeys: ForeignKeyPlan[];
+  /** Some integer is beyond 2^53: read with 64-bit integers (slower) instead of JS numbers. */
+  bigIntegers?: boolean;
   /** FTS: the generated tsvector column and its GIN index. */
   fts?: { column: string; config: string; sourceColumns: string[]; index: string };
   warnings: string[];
