@@ -112,23 +112,41 @@ function shellQuote(s: string): string {
 export function limitPipelineScript(dbPath: string, dir: string): string {
   writeFileSync(join(dir, "ddl.sql"), LIMIT_DDL);
   writeFileSync(join(dir, "post.sql"), LIMIT_POST);
-  const lines = ["set -euo pipefail", `psql -X -q -v ON_ERROR_STOP=1 -f ${shellQuote(join(dir, "ddl.sql"))}`];
+  // Phase marks on stdout ($EPOCHREALTIME is bash 5's clock), so the phases can be compared with ours.
+  const mark = (phase: string) => `echo "phase ${phase} $EPOCHREALTIME"`;
+  const lines = ["set -euo pipefail", mark("start"), `psql -X -q -v ON_ERROR_STOP=1 -f ${shellQuote(join(dir, "ddl.sql"))}`, mark("schema")];
   for (const c of LIMIT_COPIES) {
     lines.push(
       `sqlite3 -readonly -csv ${shellQuote(dbPath)} ${shellQuote(c.select)} | ` +
         `psql -X -q -v ON_ERROR_STOP=1 -c ${shellQuote(`\\copy ${c.table} (${c.columns}) FROM pstdin WITH (FORMAT csv)`)}`,
     );
   }
+  lines.push(mark("load"));
   lines.push(`psql -X -q -v ON_ERROR_STOP=1 -f ${shellQuote(join(dir, "post.sql"))} > /dev/null`);
+  lines.push(mark("constraints"));
   return lines.join("\n") + "\n";
 }
 
-export async function runLimitPipeline(dbPath: string, target: BenchTarget, nice?: number): Promise<Measurement> {
+export interface LimitMeasurement extends Measurement {
+  /** Phase durations from the script's marks, named like ours' report timings. */
+  timings?: { schemaMs: number; loadMs: number; constraintsMs: number };
+}
+
+function phaseTimings(stdout: string): LimitMeasurement["timings"] {
+  const at = new Map<string, number>();
+  for (const m of stdout.matchAll(/^phase (\w+) ([\d.]+)$/gm)) at.set(m[1] as string, Number(m[2]) * 1000);
+  const t = (a: string, b: string) => (at.get(b) as number) - (at.get(a) as number);
+  if (!["start", "schema", "load", "constraints"].every((p) => at.has(p))) return undefined;
+  return { schemaMs: t("start", "schema"), loadMs: t("schema", "load"), constraintsMs: t("load", "constraints") };
+}
+
+export async function runLimitPipeline(dbPath: string, target: BenchTarget, nice?: number): Promise<LimitMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), "s2p-limit-"));
   try {
     const script = join(dir, "limit.sh");
     writeFileSync(script, limitPipelineScript(dbPath, dir));
-    return await measure("bash", [script], { env: targetEnv(target), nice });
+    const m = await measure("bash", [script], { env: targetEnv(target), nice });
+    return { ...m, timings: phaseTimings(m.stdout) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startPostgres, type TestServer } from "../test/support/postgres";
 import { defaultCacheDir, ensureBenchDb } from "./generate-db";
-import { limitPipelineSkipReason, runLimitPipeline } from "./limit-pipeline";
+import { limitPipelineSkipReason, runLimitPipeline, type LimitMeasurement } from "./limit-pipeline";
 import type { Measurement } from "./measure";
 import { oursSkipReason, REPO_ROOT, runOurs, type OursMeasurement } from "./ours";
 import { pgloaderSkipReason, runPgloader } from "./pgloader";
@@ -108,7 +108,7 @@ function skipReason(id: ContenderId): string | undefined {
   }
 }
 
-async function runOne(id: ContenderId, dbPath: string, target: BenchTarget): Promise<Measurement | OursMeasurement> {
+async function runOne(id: ContenderId, dbPath: string, target: BenchTarget): Promise<Measurement | OursMeasurement | LimitMeasurement> {
   switch (id) {
     case "ours":
       return await runOurs(dbPath, target, false);
