@@ -57,8 +57,25 @@ function text(v: unknown): string {
   return String(v);
 }
 
+/** String() is the shortest round-trip form on both sides; only -0 needs care. */
 function doubleCanon(n: number): string {
-  return Number.isNaN(n) ? "NaN" : Number.isFinite(n) ? shortestDecimal(n) : n > 0 ? "Infinity" : "-Infinity";
+  return n === 0 && Object.is(n, -0) ? "-0" : String(n);
+}
+
+/** Deep equality of parsed JSON values (key order ignored, as jsonb does). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!Object.prototype.hasOwnProperty.call(b, k) || !jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }
 
 /** Canonical form of a SQLite value for column `c`. */
@@ -67,7 +84,7 @@ export function sourceCanonical(c: ColumnPlan, v: unknown, zone: string): string
   switch (c.conversion) {
     case "integer": return typeof v === "bigint" ? v.toString() : text(v);
     case "double": return typeof v === "number" ? doubleCanon(v) : typeof v === "bigint" ? doubleCanon(Number(v)) : text(v);
-    case "numeric": return typeof v === "number" ? canonDecimal(doubleCanon(v)) : canonDecimal(text(v));
+    case "numeric": return typeof v === "number" ? canonDecimal(shortestDecimal(v)) : canonDecimal(text(v));
     case "text": return text(v);
     case "bytea": return (Buffer.isBuffer(v) ? v : Buffer.from(text(v), "utf8")).toString("hex");
     case "boolean": return typeof v === "string" ? (/^(t|true|1)$/i.test(v.trim()) ? "true" : "false") : v === 0n || v === 0 ? "false" : "true";

@@ -13,7 +13,7 @@ import type { ColumnPlan, TablePlan } from "./plan-types";
 import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
 import type { VerifyMismatch } from "./types";
-import { NULL_CANON, sourceCanonical, targetCanonical, targetSelect } from "./value-compare";
+import { jsonEqual, NULL_CANON, sourceCanonical, targetCanonical, targetSelect } from "./value-compare";
 
 export interface TableVerifyResult {
   rows: number;
@@ -99,7 +99,9 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
   const srcSql = `SELECT ${[...cols.map((c) => (c.conversion === "bytea" ? sourceExpression(c, quoteSqliteIdent) : c.fromRowid ? c.source : quoteSqliteIdent(c.source))), ...keyExprs].join(", ")} FROM main.${quoteSqliteIdent(t.source)}${order ? ` ORDER BY ${order.source.join(", ")}` : ""}`;
   // Outputs get positional aliases so ORDER BY refers to the table's columns, not to the text casts.
   const tgtSql = `SELECT ${cols.map((c, i) => `${targetSelect(c, `t.${quoteIdent(c.target)}`)} AS c${i}`).join(", ")} FROM ${table} AS t${order ? ` ORDER BY ${order.target.map((e) => `t.${e}`).join(", ")}` : ""}`;
-  const iter = db.prepare(srcSql).raw().iterate() as IterableIterator<unknown[]>;
+  const stmt = db.prepare(srcSql).raw();
+  stmt.safeIntegers(!!t.bigIntegers);
+  const iter = stmt.iterate() as IterableIterator<unknown[]>;
   let srcSum = 0n;
   let tgtSum = 0n;
   const mask = (1n << 64n) - 1n;
@@ -108,17 +110,27 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
       const next = iter.next();
       if (next.done) { mismatches.push({ table: t.source, message: "PostgreSQL returned more rows than SQLite" }); break; }
       const srow = next.value;
-      const sc = cols.map((c, i) => sourceCanonical(c, srow[i], zone));
-      const tc = cols.map((c, i) => targetCanonical(c, trow[i] ?? null));
       if (order) {
         for (let i = 0; i < cols.length; i++) {
-          const into = cols[i].generated ? generatedDifferences : mismatches;
-          if (sc[i] !== tc[i] && into.length < MAX_MISMATCHES) {
+          const c = cols[i];
+          const tv = trow[i] ?? null;
+          // JSON: parse both sides and compare the values (cheaper than canonical text, same meaning).
+          if (c.conversion === "json" && tv !== null && typeof srow[i] === "string") {
+            let same = false;
+            try { same = jsonEqual(JSON.parse(srow[i] as string), JSON.parse(tv)); } catch { same = false; }
+            if (same) continue;
+          }
+          const sci = sourceCanonical(c, srow[i], zone);
+          const tci = targetCanonical(c, tv);
+          const into = c.generated ? generatedDifferences : mismatches;
+          if (sci !== tci && into.length < MAX_MISMATCHES) {
             const show = (s: string) => (s === NULL_CANON ? "NULL" : JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s));
-            into.push({ table: t.source, column: cols[i].source, key: showKey(keyNames, srow.slice(cols.length)), message: `SQLite ${show(sc[i])} vs PostgreSQL ${show(tc[i])} (${cols[i].pgType})` });
+            into.push({ table: t.source, column: cols[i].source, key: showKey(keyNames, srow.slice(cols.length)), message: `SQLite ${show(sci)} vs PostgreSQL ${show(tci)} (${cols[i].pgType})` });
           }
         }
       } else {
+        const sc = cols.map((c, i) => sourceCanonical(c, srow[i], zone));
+        const tc = cols.map((c, i) => targetCanonical(c, trow[i] ?? null));
         const stored = (xs: string[]) => xs.filter((_x, i) => !cols[i].generated);
         srcSum = (srcSum + digest(stored(sc))) & mask;
         tgtSum = (tgtSum + digest(stored(tc))) & mask;
