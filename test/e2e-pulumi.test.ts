@@ -9,9 +9,10 @@
  *
  * Setup: a file backend and PULUMI_HOME in a temporary directory, the
  * passphrase secrets provider, a stack in external mode with
- * `manageAccess: false` (the database and its two roles are created here, as
- * a DBA would: the postgresql provider plugin cannot be built offline, see
- * the README's testing section), pointing at an embedded PostgreSQL 16.
+ * `manageAccess: false` (the database, its two roles and their grants are
+ * created here with the statements of the DBA script `npm run access-sql`:
+ * the postgresql provider plugin cannot be built offline, see the README's
+ * testing section), pointing at an embedded PostgreSQL 16.
  * The project directory is a temporary directory whose entries link to the
  * repository's, so stack files never land in the repository.
  */
@@ -24,6 +25,8 @@ import { delimiter, join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { Client } from "pg";
+import { planAccess } from "../infra/access-plan";
+import { renderPlan } from "../infra/access-sql";
 import { startPostgres, type TestServer } from "./support/postgres";
 
 const repo = resolve(__dirname, "..");
@@ -143,14 +146,12 @@ else describe(title, () => {
     }
 
     pg = await startPostgres();
-    // What a DBA does before handing the server over (manageAccess: false).
-    await pg.query(`CREATE ROLE ${roles.owner} LOGIN PASSWORD '${passwords.owner}'`);
-    await pg.query(`CREATE ROLE ${roles.app} LOGIN PASSWORD '${passwords.app}'`);
-    await pg.query(`CREATE DATABASE ${database} OWNER ${roles.owner}`);
-    await pg.query(`ALTER SCHEMA public OWNER TO ${roles.owner}`, [], database);
-    await pg.query(`GRANT CONNECT ON DATABASE ${database} TO ${roles.app}`);
-    await pg.query(`GRANT USAGE ON SCHEMA public TO ${roles.app}`, [], database);
-    await pg.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${roles.owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${roles.app}`, [], database);
+    // What a DBA does before handing the server over (manageAccess: false): the statements of
+    // the script `npm run access-sql` prints for them, i.e. what the program would create itself.
+    const steps = planAccess({ database, schema: "public", ownerRole: roles.owner, appRole: roles.app, lockDatabases: [] });
+    for (const st of renderPlan(steps, { ownerPassword: passwords.owner, appPassword: passwords.app })) {
+      await pg.query(st.sql, [], st.database ?? "postgres");
+    }
 
     // The application's SQLite database: two tables, one of which changes later.
     sqlitePath = join(work, "app.db");
