@@ -186,6 +186,15 @@ describe("migration provider", () => {
     const schema = await provider.diff!("id", state, { ...inputs, schema: "app2" });
     assert.deepEqual(schema.replaces, ["schema"]);
     assert.equal(schema.deleteBeforeReplace, true);
+    // Another database: replace, creating the new one first (no shared tables).
+    const moved = await provider.diff!("id", state, { ...inputs, connection: { ...inputs.connection, database: "elsewhere" } });
+    assert.deepEqual(moved.replaces, ["connection"]);
+    assert.equal(moved.deleteBeforeReplace, false);
+    // A value unknown during preview counts as a change.
+    const unknown = await provider.diff!("id", state, { ...inputs, sourceFingerprint: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
+    assert.equal(unknown.changes, true);
+    // Settings that do not touch data still update the stored state (e.g. a rotated password).
+    assert.equal((await provider.diff!("id", state, { ...inputs, password: "rotated" })).changes, true);
   });
 
   it("update after one table changed reloads only that table; a concurrent reader sees old or new, never partial", async () => {
@@ -268,6 +277,14 @@ describe("migration provider", () => {
     // The next sync starts from these checksums: no divergence any more.
     const again = (await provider.update!("id", out, { ...news, allowOverwrite: false, sourceFingerprint: "sha256:touched" })).outs!;
     assert.deepEqual(again.reloadedTables, []);
+    // A settings-only change (same fingerprint) updates the state without reading or touching data.
+    const genreOid = await oid("genre");
+    const settings = (await provider.update!("id", again, { ...news, allowOverwrite: false, sourceFingerprint: "sha256:touched", lockTimeoutMs: 5000 })).outs!;
+    assert.deepEqual(settings.reloadedTables, []);
+    assert.equal(settings.lastSyncAt, again.lastSyncAt);
+    assert.equal(settings.lockTimeoutMs, 5000);
+    assert.deepEqual(settings.tables, again.tables);
+    assert.equal(await oid("genre"), genreOid);
     state = again;
   });
 
