@@ -168,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values["skip-table"] ? { skipTables: values["skip-table"] as string[] } : {}),
     };
     if (command === "plan") {
-      const plan = buildPlan(from, mapping);
+      const plan = buildPlan(from, mapping, { checkUtf8: true });
       process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
       return plan.errors.length ? 1 : 0;
     }

@@ -229,3 +229,26 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
   }
   return out;
 }
+
+/**
+ * Invalid UTF-8 in text values (better-sqlite3 would decode it to U+FFFD):
+ * reads the text columns once as strings and checks the raw bytes of
+ * suspects only. Used by `plan`, which has no load to find it.
+ */
+export function scanUtf8(db: SqliteDb, table: string, columns: string[], key: TableKey): Map<string, Sample> {
+  const out = new Map<string, Sample>();
+  if (columns.length === 0) return out;
+  const qt = quoteSqliteIdent(table);
+  const q = columns.map(quoteSqliteIdent);
+  const suspect = new Set<number>();
+  for (const row of db.prepare(`SELECT ${q.join(", ")} FROM main.${qt}`).raw().iterate() as IterableIterator<unknown[]>) {
+    for (let i = 0; i < row.length; i++) if (typeof row[i] === "string" && (row[i] as string).includes("\uFFFD")) suspect.add(i);
+  }
+  for (const i of suspect) {
+    for (const row of db.prepare(`SELECT ${key.exprs.join(", ")}, CAST(${q[i]} AS BLOB) FROM main.${qt} WHERE typeof(${q[i]}) = 'text'`).raw().iterate() as IterableIterator<unknown[]>) {
+      const raw = row[row.length - 1] as Buffer;
+      if (!isUtf8(raw)) { out.set(columns[i], { key: showKey(key.names, row.slice(0, -1)), value: showValue(raw) }); break; }
+    }
+  }
+  return out;
+}

@@ -8,17 +8,19 @@ import { translateDefault } from "./default-value";
 import type { ExpressionContext, ExpressionTranslator } from "./expression";
 import { NameAllocator, type IdentifierChange } from "./identifiers";
 import type { SqliteTable } from "./introspect";
-import { scanTable, showKey, type ScanColumn, type TableKey, type TextChecks } from "./column-scan";
+import { scanTable, scanUtf8, showKey, type ScanColumn, type TableKey, type TextChecks } from "./column-scan";
 import type { CheckPlan, ColumnPlan, IndexPlan, PlanError, TablePlan } from "./plan-types";
 import { quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
-import { conversionForPgType, mapColumnType } from "./type-mapping";
+import { conversionForPgType, mapColumnType, overrideFlag } from "./type-mapping";
 
 export interface TableContext {
   db: SqliteDb;
   fold: boolean;
   zone: string;
   overrides: Record<string, string>;
+  /** Also look for invalid UTF-8 (a full read of the text columns; `migrate` finds it during the load instead). */
+  checkUtf8?: boolean;
   /** Reasons for overrides that do not come from --type (existing schema mode). */
   overrideReasons?: Record<string, string>;
   translator: ExpressionTranslator;
@@ -132,6 +134,13 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     ctx.columnTypes![c.name] = col.pgType;
     columns.push(col);
   });
+  if (cx.checkUtf8) {
+    const textCols = columns.filter((c) => !c.fromRowid && c.conversion !== "bytea" && c.storage.text > 0).map((c) => c.source);
+    for (const [col, sample] of scanUtf8(db, t.name, textCols, key)) {
+      const fix = overrideFlag(t.name, col, "bytea");
+      cx.errors.push({ table: t.name, column: col, key: sample.key, value: sample.value, fix, message: `table "${t.name}" column "${col}": row ${sample.key} holds invalid UTF-8 ${sample.value}; fix the row or map the column with ${fix}` });
+    }
+  }
   // Defaults, generated columns, identity (need every column's target name first).
   const offset = isFts ? 1 : 0;
   t.columns.forEach((c, i) => {

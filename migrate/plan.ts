@@ -28,6 +28,8 @@ function keyClass(pgType: string): string {
 export interface PlanInternals {
   /** Why an override applies when it is not a --type (existing schema mode: the target column's type). */
   overrideReasons?: Record<string, string>;
+  /** Look for invalid UTF-8 in text values while planning (the `plan` command). */
+  checkUtf8?: boolean;
 }
 
 export function planFromDatabase(db: SqliteDb, from: string, options: MappingOptions = {}, internals: PlanInternals = {}): Plan {
@@ -72,7 +74,7 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
     referenced.set(parent.name.toLowerCase(), set);
   }
 
-  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema };
+  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, checkUtf8: internals.checkUtf8, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema };
   for (const key of Object.keys(cx.overrides)) {
     const [tn, ...rest] = key.split(".");
     const t = planned.find((x) => x.name === tn) ?? planned.find((x) => key.startsWith(`${x.name}.`));

@@ -154,6 +154,10 @@ test("invalid UTF-8 in a text value fails the load and rolls back", async () => 
   const db = await server.createDatabase("u8");
   await assert.rejects(migrate({ from: f, to: server.url(db) }), /table "files" column "name": row id=2 holds invalid UTF-8.*--type files\.name=bytea/);
   assert.deepEqual(await server.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`, [], db), [{ n: 0 }]);
+  assert.deepEqual(buildPlan(f, {}, { checkUtf8: true }).errors.map((e) => [e.table, e.column, e.key, e.fix]), [["files", "name", "id=2", "--type files.name=bytea"]]);
+  const fixed = await migrate({ from: f, to: server.url(db), typeOverrides: { "files.name": "bytea" } });
+  assert.equal(fixed.verified, true);
+  assert.deepEqual(await server.query(`SELECT encode(name, 'hex') AS h FROM files WHERE id = 2`, [], db), [{ h: "66696c6596" }]);
 });
 
 test("naive datetimes are read in --source-timezone", async () => {
