@@ -194,9 +194,40 @@ interface Out {
   lit?: { kind: "int" | "float" | "string" | "null" | "blob" | "bool"; value: string };
   /** Present for plain column references. */
   col?: string;
+  /** A CAST: like a column, it has an affinity in SQLite. */
+  cast?: boolean;
 }
 
 const operand = (o: Out): string => (o.atom ? o.sql : `(${o.sql})`);
+
+/**
+ * A value used as a condition. SQLite tests it as a number ('yes' is false);
+ * PostgreSQL reads a string literal as a boolean ('yes' is true): refused.
+ */
+function cond(o: Out): Out {
+  if (o.lit?.kind === "string") refuse(`the text ${o.sql} used as a condition: SQLite reads it as a number, PostgreSQL as a boolean`);
+  return o;
+}
+
+/** SQLite applies affinity in comparisons only from column references and CASTs. https://www.sqlite.org/datatype3.html#affinity_of_expressions */
+const hasAffinity = (o: Out): boolean => o.col !== undefined || o.cast === true;
+
+/** The class of values an expression yields, for "one type per result" checks. */
+function valueClass(o: Out): string | undefined {
+  if (o.lit?.kind === "string") return "text";
+  if (o.lit?.kind === "int" || o.lit?.kind === "float") return "number";
+  switch (o.ty) {
+    case "int": case "float": case "numeric": return "number";
+    case "null": case "unknown": return undefined;
+    default: return o.ty;
+  }
+}
+
+/** SQLite keeps each value's own type; PostgreSQL converts all branches to one type (or fails). Refuse when that changes values. */
+function oneClass(what: string, os: Out[]): void {
+  const classes = new Set(os.map(valueClass).filter((c) => c !== undefined));
+  if (classes.size > 1) refuse(`${what} mixes ${[...classes].join(" and ")} values: SQLite keeps each value's type, PostgreSQL converts them to one type`);
+}
 
 // ---------------------------------------------------------------------------
 // Parser + renderer
@@ -365,16 +396,16 @@ class Translator {
 
   private or(scope?: Scope): Out {
     let l = this.and(scope);
-    while (this.acceptWord("OR")) { const r = this.and(scope); l = { sql: `${operand(l)} OR ${operand(r)}`, ty: "bool", atom: false }; }
+    while (this.acceptWord("OR")) { const r = this.and(scope); l = { sql: `${operand(cond(l))} OR ${operand(cond(r))}`, ty: "bool", atom: false }; }
     return l;
   }
   private and(scope?: Scope): Out {
     let l = this.not(scope);
-    while (this.acceptWord("AND")) { const r = this.not(scope); l = { sql: `${operand(l)} AND ${operand(r)}`, ty: "bool", atom: false }; }
+    while (this.acceptWord("AND")) { const r = this.not(scope); l = { sql: `${operand(cond(l))} AND ${operand(cond(r))}`, ty: "bool", atom: false }; }
     return l;
   }
   private not(scope?: Scope): Out {
-    if (this.acceptWord("NOT")) { const e = this.not(scope); return { sql: `NOT ${operand(e)}`, ty: "bool", atom: false }; }
+    if (this.acceptWord("NOT")) { const e = this.not(scope); return { sql: `NOT ${operand(cond(e))}`, ty: "bool", atom: false }; }
     return this.equality(scope);
   }
 
@@ -444,8 +475,12 @@ class Translator {
       refuse(`comparison of a boolean column with ${lit.sql}`);
     }
     if (other.ty === "text" && (lit.lit.kind === "int" || lit.lit.kind === "float")) {
+      if (!hasAffinity(other)) refuse(`comparison of ${other.sql} (text, no column affinity) with the number ${lit.sql}: SQLite never finds a number equal to text, PostgreSQL converts`);
       if (lit.lit.kind === "float") refuse(`comparison of a text column with the real number ${lit.sql}: SQLite compares with its text rendering`);
       return { ...lit, sql: quoteLiteral(lit.lit.value), ty: "text" };
+    }
+    if (lit.lit.kind === "string" && (other.ty === "int" || other.ty === "float" || other.ty === "numeric") && !hasAffinity(other)) {
+      refuse(`comparison of ${other.sql} (a number, no column affinity) with the text ${lit.sql}: SQLite never finds text equal to a number, PostgreSQL converts the text`);
     }
     return lit;
   }
@@ -626,7 +661,7 @@ class Translator {
     if (t.kind === "op" && (t.value === "-" || t.value === "+" || t.value === "~")) {
       this.pos++;
       const e = this.unary(scope);
-      if (t.value === "+") return e;
+      if (t.value === "+") return { ...e, col: undefined, cast: undefined }; // +x has no affinity in SQLite
       if (t.value === "~") {
         if (!isIntLike(e)) refuse("~ needs an integer operand of known type");
         return { sql: `~${operand(e)}`, ty: "int", atom: false };
@@ -738,21 +773,21 @@ class Translator {
     const type = words.join(" ").toUpperCase();
     // https://www.sqlite.org/datatype3.html#determination_of_column_affinity
     if (/INT/.test(type)) {
-      if (e.ty === "int") return { sql: `CAST(${e.sql} AS bigint)`, ty: "int", atom: true };
+      if (e.ty === "int") return { sql: `CAST(${e.sql} AS bigint)`, ty: "int", atom: true, cast: true };
       if (e.ty === "bool") refuse("CAST of a boolean to INTEGER");
       // SQLite truncates toward zero; PostgreSQL's cast rounds.
-      return { sql: `CAST(trunc(CAST(${e.sql} AS numeric)) AS bigint)`, ty: "int", atom: true };
+      return { sql: `CAST(trunc(CAST(${e.sql} AS numeric)) AS bigint)`, ty: "int", atom: true, cast: true };
     }
     if (/CHAR|CLOB|TEXT/.test(type)) {
       if (!(e.ty === "text" || e.ty === "int" || e.lit?.kind === "string" || e.lit?.kind === "int" || e.ty === "null")) {
         refuse(`CAST(${e.sql} AS TEXT) of a ${e.ty} value: SQLite's text rendering differs`);
       }
-      return { sql: `CAST(${e.sql} AS text)`, ty: "text", atom: true };
+      return { sql: `CAST(${e.sql} AS text)`, ty: "text", atom: true, cast: true };
     }
     if (type === "" || /BLOB/.test(type)) refuse("CAST to BLOB is not translated");
     if (/REAL|FLOA|DOUB/.test(type)) {
       if (e.ty === "bool") refuse("CAST of a boolean to REAL");
-      return { sql: `CAST(${e.sql} AS double precision)`, ty: "float", atom: true };
+      return { sql: `CAST(${e.sql} AS double precision)`, ty: "float", atom: true, cast: true };
     }
     refuse(`CAST to ${type} (NUMERIC affinity) yields integer or real depending on the value in SQLite`);
   }
@@ -766,6 +801,7 @@ class Translator {
     if (!this.isWord("WHEN")) this.unexpected("WHEN");
     while (this.acceptWord("WHEN")) {
       let w = this.expr(scope);
+      if (!base) w = cond(w);
       if (base) w = this.coerceLiteral(w, base);
       this.expectWord("THEN");
       const r = this.expr(scope);
@@ -775,8 +811,10 @@ class Translator {
     if (this.acceptWord("ELSE")) { const r = this.expr(scope); results.push(r); parts.push(`ELSE ${r.sql}`); }
     this.expectWord("END");
     parts.push("END");
-    const tys = new Set(results.map((r) => r.ty).filter((x) => x !== "null"));
-    return { sql: parts.join(" "), ty: tys.size === 1 ? [...tys][0] : "unknown", atom: true };
+    oneClass("CASE", results);
+    const tys = new Set<Ty>(results.map((r) => r.ty).filter((x) => x !== "null"));
+    const ty: Ty = tys.size === 1 ? [...tys][0] : [...tys].every((t) => t === "int" || t === "float" || t === "numeric") ? [...tys].reduce((x, y) => arith(x, y)) : "unknown";
+    return { sql: parts.join(" "), ty, atom: true };
   }
 
   private args(scope?: Scope): { list: Out[]; distinct: boolean; star: boolean } {
@@ -824,9 +862,9 @@ class Translator {
       }
       // scalar, same name and meaning
       case "abs": arity(1); return f("abs", a[0].ty);
-      case "coalesce": if (a.length < 2) refuse("coalesce() needs two arguments"); return f("coalesce", a.find((x) => x.ty !== "null")?.ty ?? "unknown");
-      case "ifnull": arity(2); return { ...f("coalesce", a[0].ty), ty: a[0].ty };
-      case "nullif": arity(2); return f("nullif", a[0].ty);
+      case "coalesce": if (a.length < 2) refuse("coalesce() needs two arguments"); oneClass("coalesce()", a); return f("coalesce", a.find((x) => x.ty !== "null")?.ty ?? "unknown");
+      case "ifnull": arity(2); oneClass("ifnull()", a); return { ...f("coalesce", a[0].ty), ty: a[0].ty };
+      case "nullif": arity(2); oneClass("nullif()", a); return f("nullif", a[0].ty);
       case "lower": case "upper":
         arity(1);
         // SQLite folds ASCII letters only; PostgreSQL does so under the "C" collation (others fold all of Unicode).
@@ -835,7 +873,16 @@ class Translator {
         arity(1);
         if (!["text", "blob", "unknown", "null"].includes(a[0].ty)) refuse(`length() of ${this.describe(a[0])}: SQLite measures its text rendering`);
         return f("length", "int");
-      case "replace": arity(3); return f("replace", "text");
+      case "replace":
+        arity(3);
+        // SQLite returns X unchanged for an empty pattern even when the replacement is NULL; PostgreSQL's replace() is strict.
+        if (a[1].lit?.kind === "string" && a[1].lit.value !== "") return f("replace", "text");
+        if (a[1].lit?.kind === "string") {
+          if (a[0].ty === "text" || a[0].lit?.kind === "string" || a[0].ty === "null") return { ...a[0], col: undefined, cast: undefined };
+          if (a[0].ty === "int") return { sql: `CAST(${a[0].sql} AS text)`, ty: "text", atom: true };
+          refuse(`replace() of ${this.describe(a[0])}: SQLite returns its text rendering`);
+        }
+        return { sql: `CASE WHEN ${operand(a[1])} = '' THEN ${s(0)} ELSE replace(${a.map((x) => x.sql).join(", ")}) END`, ty: "text", atom: true };
       case "trim": case "ltrim": case "rtrim":
         arity(1, 2);
         return { sql: `${a.length === 2 && fn === "trim" ? "btrim" : fn}(${a.map((x) => x.sql).join(", ")})`, ty: "text", atom: true };
@@ -855,7 +902,7 @@ class Translator {
         return { sql: `CAST(round(CAST(${s(0)} AS numeric)${a[1] ? `, ${s(1)}` : ""}) AS double precision)`, ty: "float", atom: true };
       }
       case "sign": arity(1); return f("sign", a[0].ty);
-      case "iif": arity(3); return { sql: `CASE WHEN ${a[0].sql} THEN ${a[1].sql} ELSE ${a[2].sql} END`, ty: a[1].ty, atom: true };
+      case "iif": arity(3); oneClass("iif()", [a[1], a[2]]); return { sql: `CASE WHEN ${cond(a[0]).sql} THEN ${a[1].sql} ELSE ${a[2].sql} END`, ty: a[1].ty, atom: true };
       case "likely": case "unlikely": arity(1); return a[0];
       case "random":
         arity(0);
@@ -1023,14 +1070,14 @@ class Translator {
     if (!(this.isWord("FROM") || this.peek().kind === "eof" || this.atClauseEnd())) this.unexpected();
     this.pos = afterFrom;
     let tail = "";
-    if (this.acceptWord("WHERE")) tail += ` WHERE ${this.expr(scope).sql}`;
+    if (this.acceptWord("WHERE")) tail += ` WHERE ${cond(this.expr(scope)).sql}`;
     if (this.acceptWord("GROUP")) {
       this.expectWord("BY");
       const gs: string[] = [];
       do { gs.push(this.expr(scope).sql); } while (this.acceptOp(","));
       tail += ` GROUP BY ${gs.join(", ")}`;
     }
-    if (this.acceptWord("HAVING")) tail += ` HAVING ${this.expr(scope).sql}`;
+    if (this.acceptWord("HAVING")) tail += ` HAVING ${cond(this.expr(scope)).sql}`;
     if (this.isWord("WINDOW")) refuse("WINDOW clauses are not translated");
     // Set last, after any nested SELECT: the caller's ORDER BY belongs to this core.
     this.lastScope = scope;
@@ -1111,7 +1158,7 @@ class Translator {
       if (!join || join === "NATURAL ") join += "JOIN";
       const right = this.tableOrSubquery(scope);
       out += ` ${join} ${right}`;
-      if (this.acceptWord("ON")) out += ` ON ${this.expr(scope).sql}`;
+      if (this.acceptWord("ON")) out += ` ON ${cond(this.expr(scope)).sql}`;
       else if (this.acceptWord("USING")) {
         this.expectOp("(");
         const cs: string[] = [];

@@ -57,6 +57,9 @@ describe("translateExpression: output", () => {
     ["CASE WHEN a > 0 THEN 'p' ELSE 'n' END", `CASE WHEN "a" > 0 THEN 'p' ELSE 'n' END`],
     ["CASE a WHEN 1 THEN 'one' END", `CASE "a" WHEN 1 THEN 'one' END`],
     ["ifnull(a, 0) + coalesce(b, c, 1)", `coalesce("a", 0) + coalesce("b", "c", 1)`],
+    // SQLite returns X for an empty pattern even with a NULL replacement; PostgreSQL's replace() is strict.
+    ["replace(s, p, r)", `CASE WHEN "p" = '' THEN "s" ELSE replace("s", "p", "r") END`, { s: "text", p: "text", r: "text" }],
+    ["replace(s, '', NULL)", `"s"`, { s: "text" }],
     ["length(name) > 0 AND lower(name) = upper(name)", `(length("name") > 0) AND (lower("name" COLLATE "C") = upper("name" COLLATE "C"))`],
     ["substr(name, 2, 3)", `substr("name", 2, 3)`],
     ["instr(name, '@') > 1", `strpos("name", '@') > 1`],
@@ -132,6 +135,14 @@ describe("translateExpression: refusals", () => {
     ["x = 'unterminated", /unterminated string literal/],
     ["a = 1 b", /unexpected text after the expression/],
     ["count(*) OVER ()", /window functions/],
+    ["CASE WHEN 'yes' THEN 1 ELSE 0 END", /used as a condition/],
+    ["a > 0 AND 't'", /used as a condition/],
+    // No column affinity on either side: SQLite never finds 10 equal to '10'; PostgreSQL converts the literal.
+    ["10 IN (2, '10')", /never finds text equal to a number/],
+    ["lower(s) = 1", /no column affinity/, { s: "text" }],
+    ["(i + 1) = '2'", /never finds text equal to a number/, { i: "bigint" }],
+    ["coalesce('2.5', r)", /mixes text and number values/, { r: "double precision" }],
+    ["CASE WHEN i > 0 THEN 'x' ELSE 0 END", /CASE mixes text and number/, { i: "bigint" }],
     // SQLite compares date text character by character; PostgreSQL compares instants.
     ["created BETWEEN datetime('1997-01-01') AND datetime('1997-12-31')", /compares the stored text/, { created: "timestamptz" }],
     ["created < '2020-01-01'", /compares the stored text/, { created: "timestamptz" }],
@@ -365,6 +376,96 @@ describe("translated expressions mean the same in SQLite and PostgreSQL", () => 
       for (let k = 0; k < want.length; k++) {
         assert.ok(same(want[k].v, got[k].v), `row ${k}: SQLite ${JSON.stringify(want[k].v)} vs PostgreSQL ${JSON.stringify(got[k].v)} for ${tr.sql}`);
       }
+    });
+  }
+});
+
+describe("differential: random expressions mean the same or are refused", () => {
+  // A seeded generator of SQLite expressions over typed columns. Each one that SQLite evaluates and the
+  // translator accepts is run in both engines on the same rows: equal results, or a PostgreSQL error
+  // (never a silently different value), are the only acceptable outcomes.
+  const lits = ["0", "1", "2", "-3", "10", "0.5", "-2.25", "'a'", "'B'", "'abc'", "''", "NULL", "'10'", "'2.5'", "'%'", "'a_c'", "1e3", "'É'", "TRUE", "FALSE", "x'41'"];
+  const cols = ["i", "r", "s", "b", "+i", "+s", "(s)"];
+  const ops = ["+", "-", "*", "/", "%", "||", "=", "<>", "<", "<=", ">", ">=", "AND", "OR", "==", "!=", "IS", "IS NOT"];
+  const fns = ["abs", "coalesce", "ifnull", "nullif", "length", "lower", "upper", "substr", "trim", "round", "instr", "replace", "iif", "typeof", "max", "min", "ltrim", "rtrim", "sign", "hex"];
+  function generator(seed: number): () => string {
+    let state = seed;
+    const rnd = () => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648; };
+    const pick = <T,>(a: T[]): T => a[Math.floor(rnd() * a.length)];
+    const gen = (d: number): string => {
+      if (d <= 0) return rnd() < 0.6 ? pick(cols) : pick(lits);
+      const k = rnd();
+      if (k < 0.35) return `(${gen(d - 1)} ${pick(ops)} ${gen(d - 1)})`;
+      if (k < 0.6) {
+        const f = pick(fns);
+        if (["coalesce", "ifnull", "nullif", "instr", "max", "min"].includes(f)) return `${f}(${gen(d - 1)}, ${gen(d - 1)})`;
+        if (f === "substr") return `substr(${gen(d - 1)}, ${pick(["1", "2", "0", "-1"])}${rnd() < 0.5 ? `, ${pick(["1", "2", "0"])}` : ""})`;
+        if (f === "round") return `round(${gen(d - 1)}${rnd() < 0.5 ? `, ${pick(["0", "1", "2"])}` : ""})`;
+        if (f === "replace") return `replace(${gen(d - 1)}, ${pick(lits)}, ${pick(lits)})`;
+        if (f === "iif") return `iif(${gen(d - 1)}, ${gen(d - 1)}, ${gen(d - 1)})`;
+        return `${f}(${gen(d - 1)})`;
+      }
+      if (k < 0.7) return `CASE WHEN ${gen(d - 1)} THEN ${gen(d - 1)} ELSE ${gen(d - 1)} END`;
+      if (k < 0.78) return `${gen(d - 1)} IS ${rnd() < 0.5 ? "NOT " : ""}NULL`;
+      if (k < 0.85) return `${gen(d - 1)} ${rnd() < 0.3 ? "NOT " : ""}IN (${pick(lits)}, ${pick(lits)})`;
+      if (k < 0.9) return `${gen(d - 1)} BETWEEN ${pick(lits)} AND ${pick(lits)}`;
+      if (k < 0.94) return `CAST(${gen(d - 1)} AS ${pick(["INTEGER", "REAL", "TEXT"])})`;
+      if (k < 0.97) return `${gen(d - 1)} ${rnd() < 0.5 ? "NOT " : ""}GLOB ${pick(["'a*'", "'*B*'", "'?'", "'*'", "'1?'", "'%*'"])}`;
+      return `${gen(d - 1)} ${rnd() < 0.5 ? "NOT " : ""}LIKE ${pick(["'a%'", "'%B%'", "'_'", "'%'", "'a\\%'", "'1%'", "'%É%'"])}`;
+    };
+    return () => gen(1 + Math.floor(rnd() * 3));
+  }
+  const show = (v: unknown): string => (v === null ? "null" : typeof v === "boolean" ? (v ? "1" : "0") : typeof v === "number" ? String(Number(v.toPrecision(12))) : JSON.stringify(v));
+
+  for (const seed of [1, 2, 33]) {
+    test(`seed ${seed}: 400 expressions`, async () => {
+      const sqlite = new Database(":memory:");
+      sqlite.exec("CREATE TABLE f (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BOOLEAN)");
+      const table = `f_${seed}`;
+      await server.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, i bigint, r double precision, s text, b boolean)`, [], db);
+      const rows: [number | null, number | null, string | null, number | null][] = [
+        [1, 2.5, "Abc", 1], [-7, -0.5, "abc", 0], [null, null, null, null], [0, 0, "", 0], [10, 3, "10", 1], [2, 0.5, "B", 1], [3, 1e15, "a_c", 0], [4, -0, "É", 1], [5, 2.5, "1e1", null],
+      ];
+      for (const [k, r] of rows.entries()) {
+        sqlite.prepare("INSERT INTO f VALUES (?, ?, ?, ?, ?)").run(k, ...r);
+        await server.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4, $5)`, [k, r[0], r[1], r[2], r[3] === null ? null : r[3] === 1], db);
+      }
+      const { Client } = await import("pg");
+      const client = new Client({ connectionString: server.url(db) });
+      await client.connect();
+      const next = generator(seed);
+      const tally = { compared: 0, refused: 0, pgError: 0 };
+      const differences: string[] = [];
+      try {
+        await client.query("BEGIN");
+        for (let n = 0; n < 400; n++) {
+          const e = next();
+          let want: unknown[];
+          try { want = (sqlite.prepare(`SELECT ${e} AS v FROM f ORDER BY id`).all() as { v: unknown }[]).map((x) => x.v); } catch { continue; }
+          const tr = translateExpression(e, { columnTypes: { i: "bigint", r: "double precision", s: "text", b: "boolean" } });
+          if (!tr.ok) { tally.refused++; continue; }
+          await client.query("SAVEPOINT e");
+          try {
+            const res = await client.query(`SELECT ${tr.sql} AS v FROM ${table} ORDER BY id`);
+            const numeric = [20, 21, 23, 1700].includes(res.fields[0].dataTypeID);
+            const got = res.rows.map((x: { v: unknown }) => (numeric && x.v !== null ? Number(x.v) : x.v));
+            await client.query("RELEASE SAVEPOINT e");
+            tally.compared++;
+            const a = want.map(show).join("|");
+            const b = got.map(show).join("|");
+            if (a !== b) differences.push(`${e} => ${tr.sql}: SQLite ${a} / PostgreSQL ${b}`);
+          } catch {
+            await client.query("ROLLBACK TO SAVEPOINT e");
+            tally.pgError++;
+          }
+        }
+        await client.query("ROLLBACK");
+      } finally {
+        await client.end();
+        sqlite.close();
+      }
+      assert.deepEqual(differences, []);
+      assert.ok(tally.compared >= 50, `only ${tally.compared} expressions compared (${JSON.stringify(tally)})`);
     });
   }
 });
