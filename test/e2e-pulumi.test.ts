@@ -250,6 +250,7 @@ else describe(title, () => {
     assert.equal(outputs.database, database);
     assert.equal(outputs.appUser, roles.app);
     assert.equal(outputs.databaseUrl, "[secret]", "databaseUrl holds the app password and must be a secret output");
+    assert.deepEqual((outputs.migrationTables as { source: string; rows: number }[]).map((t) => [t.source, t.rows]).sort(), [["authors", 3], ["books", 4]]);
     const shown = JSON.parse((await ok(["stack", "output", "--json", "--show-secrets", "--stack", stack])).stdout) as Record<string, unknown>;
     // The exported URL works: the application's role reads what the owner role created.
     assert.match(String(shown.databaseUrl), new RegExp(`^postgresql://${roles.app}:`));
@@ -296,6 +297,8 @@ else describe(title, () => {
     await ok(["up", "--yes", "--skip-preview", "--stack", stack]);
     const books = await pg.query<{ id: number; price: string }>("SELECT id::int AS id, price::text AS price FROM public.books ORDER BY id", [], database);
     assert.deepEqual(books.map((b) => [b.id, b.price]), [[1, "14.25"], [2, "9.99"], [3, null], [4, "11"], [5, "8.5"]]);
+    const outputs = JSON.parse((await ok(["stack", "output", "--json", "--stack", stack])).stdout) as Record<string, unknown>;
+    assert.deepEqual(outputs.migrationReloadedTables, ["books"]);
     const state = await migrationState();
     assert.deepEqual(state.reloadedTables, ["books"], `the re-sync reloaded ${JSON.stringify(state.reloadedTables)}; warnings: ${JSON.stringify(state.warnings)}`);
     // PostgreSQL agrees: authors' rows are the very same row versions, books' are all new.
