@@ -425,6 +425,10 @@ export async function updateMigration(id: string, olds: MigrationOutputs, news: 
 
   log(`re-sync: ${news.sqlitePath} -> ${news.connection.database}.${schema}`);
   const outs = await withClient(news, async (client) => {
+    // The engine serializes migrations of one schema with this key (migrate/migrate.ts); a re-sync
+    // holds it for the live schema (the engine itself then only locks the staging schema).
+    const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [`sqlite-to-postgres:${schema}`]);
+    if (!lock.rows[0]!.ok) throw new Error(`another migration of schema "${schema}" in ${news.connection.database} is running; nothing was changed, run again when it is done`);
     // Divergence guard: every table must still hold what the last sync wrote. The server computes
     // those checksums while this process hashes the SQLite side.
     const tg = Date.now();

@@ -311,6 +311,16 @@ describe("migration provider", () => {
     inputs = news;
   });
 
+  it("a re-sync refuses to run beside another migration of the same schema", async () => {
+    const holder = await ownerClient();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(hashtext('sqlite-to-postgres:app'))`);
+      await assert.rejects(provider.update!("id", state, { ...inputs, sourceFingerprint: "sha256:changed" }), /another migration of schema "app"/);
+    } finally {
+      await holder.end();
+    }
+  });
+
   it("a failure after a verified load (archive) keeps the resource as created-but-failed, with its state", async () => {
     const blocker = join(dir, "not-a-dir");
     writeFileSync(blocker, "x");
