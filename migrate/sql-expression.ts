@@ -29,6 +29,9 @@
  * time zone (PostgreSQL resolves both once, at creation).
  */
 import { quoteIdent, quoteLiteral } from "./quote";
+import { Refusal, refuse, tokenize, type Tok } from "./sql-expression-tokens";
+
+export { isBooleanCheck, isJsonValidCheck } from "./sql-check-recognizers";
 
 export type TranslateResult =
   | { ok: true; sql: string; warning?: string }
@@ -63,106 +66,6 @@ export interface DefaultOptions {
   sourceTimezone?: string;
   /** How integer defaults of a timestamp column are read. Without it only 0 is accepted. */
   epochUnit?: "s" | "ms";
-}
-
-/** Thrown inside the translator; turned into `{ ok: false }` at the boundary. */
-class Refusal extends Error {}
-
-function refuse(reason: string): never {
-  throw new Refusal(reason);
-}
-
-// ---------------------------------------------------------------------------
-// Tokens
-
-type TokKind = "word" | "qident" | "string" | "number" | "blob" | "op" | "param" | "eof";
-
-interface Tok {
-  kind: TokKind;
-  /** Raw text. */
-  text: string;
-  /** Unquoted name / unescaped string / upper-case word / operator. */
-  value: string;
-  start: number;
-  end: number;
-}
-
-const OPERATORS = ["->>", "||", "==", "!=", "<>", "<=", ">=", "<<", ">>", "->", "(", ")", ",", ".", ";", "+", "-", "*", "/", "%", "<", ">", "=", "&", "|", "~"];
-
-function tokenize(sql: string): Tok[] {
-  const toks: Tok[] = [];
-  const n = sql.length;
-  let i = 0;
-  while (i < n) {
-    const c = sql[i];
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === "-" && sql[i + 1] === "-") { while (i < n && sql[i] !== "\n") i++; continue; }
-    if (c === "/" && sql[i + 1] === "*") {
-      const e = sql.indexOf("*/", i + 2);
-      i = e < 0 ? n : e + 2;
-      continue;
-    }
-    const start = i;
-    if ((c === "x" || c === "X") && sql[i + 1] === "'") {
-      const e = sql.indexOf("'", i + 2);
-      if (e < 0) refuse("unterminated blob literal");
-      const hex = sql.slice(i + 2, e);
-      if (!/^([0-9a-fA-F]{2})*$/.test(hex)) refuse(`malformed blob literal ${sql.slice(i, e + 1)}`);
-      i = e + 1;
-      toks.push({ kind: "blob", text: sql.slice(start, i), value: hex.toLowerCase(), start, end: i });
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`") {
-      i++;
-      let v = "";
-      let closed = false;
-      while (i < n) {
-        if (sql[i] === c) {
-          if (sql[i + 1] === c) { v += c; i += 2; continue; }
-          i++;
-          closed = true;
-          break;
-        }
-        v += sql[i++];
-      }
-      if (!closed) refuse(`unterminated ${c === "'" ? "string literal" : "quoted identifier"} at offset ${start}`);
-      toks.push({ kind: c === "'" ? "string" : "qident", text: sql.slice(start, i), value: v, start, end: i });
-      continue;
-    }
-    if (c === "[") {
-      const e = sql.indexOf("]", i + 1);
-      if (e < 0) refuse(`unterminated [identifier] at offset ${start}`);
-      i = e + 1;
-      toks.push({ kind: "qident", text: sql.slice(start, i), value: sql.slice(start + 1, e), start, end: i });
-      continue;
-    }
-    if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
-      const m = /^(0[xX][0-9a-fA-F_]+|(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?)/.exec(sql.slice(i));
-      const text = m && m[0] ? m[0] : c;
-      i += text.length;
-      if (/[A-Za-z_]/.test(sql[i] ?? "")) refuse(`malformed number near ${sql.slice(start, i + 1)}`);
-      toks.push({ kind: "number", text, value: text.replace(/_/g, ""), start, end: i });
-      continue;
-    }
-    if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
-      while (i < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i])) i++;
-      const text = sql.slice(start, i);
-      toks.push({ kind: "word", text, value: text.toUpperCase(), start, end: i });
-      continue;
-    }
-    if (c === "?" || c === ":" || c === "@" || c === "$") {
-      i++;
-      while (i < n && /[A-Za-z0-9_]/.test(sql[i])) i++;
-      toks.push({ kind: "param", text: sql.slice(start, i), value: sql.slice(start, i), start, end: i });
-      continue;
-    }
-    const op = OPERATORS.find((o) => sql.startsWith(o, i));
-    if (!op) refuse(`unexpected character ${JSON.stringify(c)} at offset ${i}`);
-    i += op.length;
-    toks.push({ kind: "op", text: op, value: op, start, end: i });
-  }
-  toks.push({ kind: "eof", text: "", value: "", start: n, end: n });
-  return toks;
 }
 
 // ---------------------------------------------------------------------------
@@ -1480,81 +1383,4 @@ export function translateViewSelect(sql: string, ctx?: ExpressionContext): Trans
     if (err instanceof Refusal) return { ok: false, reason: err.message };
     throw err;
   }
-}
-
-// ---------------------------------------------------------------------------
-// Recognizers for CHECK constraints the engine drops because the type enforces them
-
-function checkDisjuncts(sql: string): Tok[][] | undefined {
-  let toks: Tok[];
-  try { toks = tokenize(sql).filter((t) => t.kind !== "eof"); } catch { return undefined; }
-  if (toks[0]?.kind === "word" && toks[0].value === "CONSTRAINT") toks = toks.slice(2);
-  if (toks[0]?.kind === "word" && toks[0].value === "CHECK") toks = toks.slice(1);
-  const strip = (ts: Tok[]): Tok[] => {
-    for (;;) {
-      if (ts.length < 2 || ts[0].value !== "(" || ts[ts.length - 1].value !== ")" || ts[0].kind !== "op") return ts;
-      let depth = 0;
-      for (let i = 0; i < ts.length; i++) {
-        if (ts[i].kind === "op" && ts[i].value === "(") depth++;
-        if (ts[i].kind === "op" && ts[i].value === ")") depth--;
-        if (depth === 0 && i < ts.length - 1) return ts;
-      }
-      ts = ts.slice(1, -1);
-    }
-  };
-  const out: Tok[][] = [];
-  let cur: Tok[] = [];
-  let depth = 0;
-  for (const t of strip(toks)) {
-    if (t.kind === "op" && t.value === "(") depth++;
-    if (t.kind === "op" && t.value === ")") depth--;
-    if (depth === 0 && t.kind === "word" && t.value === "OR") { out.push(strip(cur)); cur = []; continue; }
-    cur.push(t);
-  }
-  out.push(strip(cur));
-  return out;
-}
-
-function sameColumn(t: Tok | undefined, column: string): boolean {
-  if (!t || !(t.kind === "word" || t.kind === "qident")) return false;
-  return (t.kind === "qident" ? t.value : t.text).toLowerCase() === column.toLowerCase();
-}
-
-function shape(ts: Tok[]): string {
-  return ts.map((t) => (t.kind === "word" || t.kind === "op" ? t.value : t.kind === "number" ? `#${t.value.replace(/\.0*$/, "")}` : t.kind === "string" ? `'${t.value}` : "?")).join(" ");
-}
-
-function isNullTest(ts: Tok[], column: string): boolean {
-  return sameColumn(ts[0], column) && (shape(ts.slice(1)) === "IS NULL" || shape(ts.slice(1)) === "ISNULL");
-}
-
-/** True for `x IN (0,1)`, `x IN (1,0)`, `x = 0 OR x = 1` (optionally `OR x IS NULL`) on `column`. */
-export function isBooleanCheck(sql: string, column: string): boolean {
-  const ds = checkDisjuncts(sql);
-  if (!ds) return false;
-  let inList = false;
-  const eq = new Set<string>();
-  for (const d of ds) {
-    if (isNullTest(d, column)) continue;
-    if (!sameColumn(d[0], column)) return false;
-    const s = shape(d.slice(1));
-    if (s === "IN ( #0 , #1 )" || s === "IN ( #1 , #0 )") { inList = true; continue; }
-    if (s === "= #0" || s === "== #0") { eq.add("0"); continue; }
-    if (s === "= #1" || s === "== #1") { eq.add("1"); continue; }
-    return false;
-  }
-  return inList || eq.size === 2;
-}
-
-/** True for `JSON_VALID(x)`, optionally `OR x IS NULL` (Django's form), on `column`. */
-export function isJsonValidCheck(sql: string, column: string): boolean {
-  const ds = checkDisjuncts(sql);
-  if (!ds) return false;
-  let seen = false;
-  for (const d of ds) {
-    if (isNullTest(d, column)) continue;
-    if (d.length === 4 && d[0].kind === "word" && d[0].value === "JSON_VALID" && d[1].value === "(" && sameColumn(d[2], column) && d[3].value === ")") { seen = true; continue; }
-    return false;
-  }
-  return seen;
 }

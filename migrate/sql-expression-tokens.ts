@@ -1,0 +1,105 @@
+/**
+ * The tokenizer of the SQLite expression translator: string literals with ''
+ * escapes, "double", `backtick` and [bracket] identifiers, numbers (decimal,
+ * hex, with _ separators), blob literals x'..', parameters and operators.
+ * https://www.sqlite.org/lang_expr.html#literal_values_constants_
+ * https://www.sqlite.org/lang_keywords.html
+ */
+
+/** Thrown inside the translator; turned into `{ ok: false }` at the boundary. */
+export class Refusal extends Error {}
+
+export function refuse(reason: string): never {
+  throw new Refusal(reason);
+}
+
+export type TokKind = "word" | "qident" | "string" | "number" | "blob" | "op" | "param" | "eof";
+
+export interface Tok {
+  kind: TokKind;
+  /** Raw text. */
+  text: string;
+  /** Unquoted name / unescaped string / upper-case word / operator. */
+  value: string;
+  start: number;
+  end: number;
+}
+
+const OPERATORS = ["->>", "||", "==", "!=", "<>", "<=", ">=", "<<", ">>", "->", "(", ")", ",", ".", ";", "+", "-", "*", "/", "%", "<", ">", "=", "&", "|", "~"];
+
+/** Tokenizes SQLite SQL; refuses (throws `Refusal`) on malformed literals or unknown characters. */
+export function tokenize(sql: string): Tok[] {
+  const toks: Tok[] = [];
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql[i];
+    if (/\s/.test(c)) { i++; continue; }
+    if (c === "-" && sql[i + 1] === "-") { while (i < n && sql[i] !== "\n") i++; continue; }
+    if (c === "/" && sql[i + 1] === "*") {
+      const e = sql.indexOf("*/", i + 2);
+      i = e < 0 ? n : e + 2;
+      continue;
+    }
+    const start = i;
+    if ((c === "x" || c === "X") && sql[i + 1] === "'") {
+      const e = sql.indexOf("'", i + 2);
+      if (e < 0) refuse("unterminated blob literal");
+      const hex = sql.slice(i + 2, e);
+      if (!/^([0-9a-fA-F]{2})*$/.test(hex)) refuse(`malformed blob literal ${sql.slice(i, e + 1)}`);
+      i = e + 1;
+      toks.push({ kind: "blob", text: sql.slice(start, i), value: hex.toLowerCase(), start, end: i });
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`") {
+      i++;
+      let v = "";
+      let closed = false;
+      while (i < n) {
+        if (sql[i] === c) {
+          if (sql[i + 1] === c) { v += c; i += 2; continue; }
+          i++;
+          closed = true;
+          break;
+        }
+        v += sql[i++];
+      }
+      if (!closed) refuse(`unterminated ${c === "'" ? "string literal" : "quoted identifier"} at offset ${start}`);
+      toks.push({ kind: c === "'" ? "string" : "qident", text: sql.slice(start, i), value: v, start, end: i });
+      continue;
+    }
+    if (c === "[") {
+      const e = sql.indexOf("]", i + 1);
+      if (e < 0) refuse(`unterminated [identifier] at offset ${start}`);
+      i = e + 1;
+      toks.push({ kind: "qident", text: sql.slice(start, i), value: sql.slice(start + 1, e), start, end: i });
+      continue;
+    }
+    if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
+      const m = /^(0[xX][0-9a-fA-F_]+|(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?)/.exec(sql.slice(i));
+      const text = m && m[0] ? m[0] : c;
+      i += text.length;
+      if (/[A-Za-z_]/.test(sql[i] ?? "")) refuse(`malformed number near ${sql.slice(start, i + 1)}`);
+      toks.push({ kind: "number", text, value: text.replace(/_/g, ""), start, end: i });
+      continue;
+    }
+    if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
+      while (i < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i])) i++;
+      const text = sql.slice(start, i);
+      toks.push({ kind: "word", text, value: text.toUpperCase(), start, end: i });
+      continue;
+    }
+    if (c === "?" || c === ":" || c === "@" || c === "$") {
+      i++;
+      while (i < n && /[A-Za-z0-9_]/.test(sql[i])) i++;
+      toks.push({ kind: "param", text: sql.slice(start, i), value: sql.slice(start, i), start, end: i });
+      continue;
+    }
+    const op = OPERATORS.find((o) => sql.startsWith(o, i));
+    if (!op) refuse(`unexpected character ${JSON.stringify(c)} at offset ${i}`);
+    i += op.length;
+    toks.push({ kind: "op", text: op, value: op, start, end: i });
+  }
+  toks.push({ kind: "eof", text: "", value: "", start: n, end: n });
+  return toks;
+}
