@@ -4,7 +4,7 @@
  * writes to SQLite, then the re-sync (final `pulumi up` after writes stop),
  * through the dynamic provider's own methods against an embedded PostgreSQL 16.
  *
- *   npm run build && nice node --import tsx scripts/measure-resync.ts --rows 1000000
+ *   npm run build && nice node --import tsx scripts/measure-resync.ts --rows 1000000 [--small]
  *
  * Prints one JSON line per phase. Figures only: targets live in `npm run bench`.
  */
@@ -20,7 +20,8 @@ import type { MigrationInputs } from "../infra/migration-types";
 import { startPostgres } from "../test/support/postgres";
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: "string", default: "250000" }, table: { type: "string", default: "agent_runs" } } });
+  // --small: the application wrote only to the small tables (users, agents), not to agent_runs.
+  const { values } = parseArgs({ options: { rows: { type: "string", default: "250000" }, small: { type: "boolean", default: false } } });
   const rows = Number(values.rows);
   const bench = ensureBenchDb(rows);
   const dir = mkdtempSync(join(tmpdir(), "s2p-resync-"));
@@ -46,9 +47,11 @@ async function main(): Promise<void> {
     const created = await provider.create(inputs);
     console.log(JSON.stringify({ phase: "create", rows: bench.sizes, ms: Date.now() - t, timings: created.outs!.timings }));
 
-    // The app keeps writing until it is stopped: touch 0.1% of the big table and add a user.
+    // The app keeps writing until it is stopped: touch 0.1% of the big table (unless --small) and add a user.
     const w = new Database(sqlitePath);
-    w.exec(`UPDATE ${values.table} SET status = 'cancelled' WHERE rowid % 1000 = 0; INSERT INTO users (email, name) VALUES ('late@example.com', 'Late Writer');`);
+    w.exec(values.small
+      ? `UPDATE agents SET is_active = 1 - is_active WHERE id % 100 = 0; INSERT INTO users (email, name) VALUES ('late@example.com', 'Late Writer');`
+      : `UPDATE agent_runs SET status = 'cancelled' WHERE rowid % 1000 = 0; INSERT INTO users (email, name) VALUES ('late@example.com', 'Late Writer');`);
     w.close();
     const news = { ...inputs, sourceFingerprint: sqliteFingerprint(sqlitePath) };
     t = Date.now();
