@@ -5,16 +5,24 @@
  * bytes as hex.
  */
 import type { ColumnPlan } from "./plan-types";
-import { epochToMicros, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, partsToMicros, shortestDecimal } from "./value-formats";
+import { epochToMicros, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, partsToMicros, shortestDecimal } from "./value-formats";
 
 export const NULL_CANON = "\u0000NULL";
+
+const FAST_DT = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/;
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) of microseconds since the epoch. */
+function microsToCanon(us: bigint): string {
+  return microsToIso(us).replace("T", " ").replace(/Z$/, "");
+}
 
 /** The SQL that reads a column from PostgreSQL in a form `targetCanonical` understands. */
 export function targetSelect(c: ColumnPlan, q: string): string {
   switch (c.conversion) {
     case "bytea": return `encode(${q}, 'hex')`;
-    case "timestamptz":
-    case "timestamp": return `CASE WHEN isfinite(${q}) THEN (extract(epoch from ${q}) * 1000000)::bigint::text ELSE ${q}::text END`;
+    // The UTC wall clock to the microsecond: an instant, in a form the SQLite side reaches by string work alone.
+    case "timestamptz": return `CASE WHEN isfinite(${q}) THEN to_char(${q} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') ELSE ${q}::text END`;
+    case "timestamp": return `CASE WHEN isfinite(${q}) THEN to_char(${q}, 'YYYY-MM-DD HH24:MI:SS.US') ELSE ${q}::text END`;
     default: return `${q}::text`;
   }
 }
@@ -92,10 +100,16 @@ export function sourceCanonical(c: ColumnPlan, v: unknown, zone: string): string
     case "json": return canonJson(typeof v === "string" ? v : text(v));
     case "timestamptz":
     case "timestamp": {
-      if (typeof v === "bigint" || typeof v === "number") return epochToMicros(v, c.epochUnit ?? "s").toString();
-      const p = parseDateTimeText(text(v));
-      if (!p) return `not a datetime: ${text(v)}`;
-      return partsToMicros(p, c.conversion === "timestamp" && p.offsetMinutes === null ? "UTC" : zone).toString();
+      if (typeof v === "bigint" || typeof v === "number") return microsToCanon(epochToMicros(v, c.epochUnit ?? "s"));
+      const str = text(v);
+      // Fast path: naive text read as UTC is already the UTC wall clock.
+      if (c.conversion === "timestamp" || zone.toUpperCase() === "UTC") {
+        const m = FAST_DT.exec(str);
+        if (m) return `${m[1]} ${m[2] ?? "00:00"}:${m[3] ?? "00"}.${(m[4] ?? "").padEnd(6, "0")}`;
+      }
+      const p = parseDateTimeText(str);
+      if (!p) return `not a datetime: ${str}`;
+      return microsToCanon(partsToMicros(p, c.conversion === "timestamp" && p.offsetMinutes === null ? "UTC" : zone));
     }
     case "date": return normalizeDateText(text(v)) ?? `not a date: ${text(v)}`;
     case "time": return canonTime(normalizeTimeText(text(v)) ?? `not a time: ${text(v)}`);
