@@ -22,11 +22,19 @@
  * - `round()` rounds half away from zero in SQLite; only numeric does so in
  *   PostgreSQL.
  * - the time functions use UTC for 'now' in SQLite.
+ * - comparison affinity: only columns and CASTs convert the other operand;
+ *   `10 = '10'` is false in SQLite, so number/text comparisons without a
+ *   column are refused, as are CASE/coalesce branches of mixed types.
+ * - dates are text in SQLite and compare character by character, so
+ *   comparisons with date/time columns are refused.
+ * - text orders bytewise (BINARY) in SQLite: `COLLATE "C"` on ordering
+ *   comparisons, ORDER BY and min/max; lower/upper fold ASCII only.
+ * - x / 0 and x % 0 are NULL in SQLite: the divisor goes through nullif().
+ * Not reproducible, and documented as unspecified by both: the element order
+ * of group_concat()/string_agg() without ORDER BY.
  *
- * Caveat for callers: translated view SELECTs reference tables unqualified and
- * compare timestamp literals without a zone, so run CREATE VIEW with
- * `search_path` set to the target schema and `TimeZone` set to the source
- * time zone (PostgreSQL resolves both once, at creation).
+ * Tables in view SELECTs are qualified with `ctx.schema` when given;
+ * otherwise PostgreSQL resolves them through search_path at CREATE VIEW.
  */
 import { quoteIdent, quoteLiteral } from "./quote";
 import { Refusal, refuse, tokenize, type Tok } from "./sql-expression-tokens";
