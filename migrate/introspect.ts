@@ -275,7 +275,8 @@ function readTable(db: SqliteDb, name: string, kind: "table" | "virtual", sql: s
       fk.deferred = parsed.deferredFks.some((d) => d.parent.toLowerCase() === fk.parent.toLowerCase() && d.from.join("\u0000").toLowerCase() === fk.from.join("\u0000").toLowerCase());
       foreignKeys.push(fk);
     }
-    foreignKeys.sort((a, b) => a.id - b.id);
+    // PRAGMA foreign_key_list numbers FKs from the last declared; keep declaration order.
+    foreignKeys.sort((a, b) => b.id - a.id);
   }
   return {
     name,
