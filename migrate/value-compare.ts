@@ -44,13 +44,23 @@ function canonJson(s: string): string {
 /** Strips trailing zeros of a plain or exponent decimal string: `1.50` → `1.5`, `-0.0` → `0`. */
 export function canonDecimal(s: string): string {
   let t = s.trim();
-  if (/e/i.test(t)) {
+  if (/[eE]/.test(t)) {
     const n = Number(t);
     if (Number.isFinite(n)) t = shortestDecimal(n);
   }
-  if (t.includes(".")) t = t.replace(/0+$/, "").replace(/\.$/, "");
-  if (/^-0*$/.test(t) || /^\+?0+$/.test(t)) return "0";
-  return t.replace(/^\+/, "").replace(/^(-?)0+(?=\d)/, "$1");
+  if (t.charCodeAt(0) === 43) t = t.slice(1); // "+"
+  const dot = t.indexOf(".");
+  if (dot >= 0) {
+    let end = t.length;
+    while (end > dot + 1 && t.charCodeAt(end - 1) === 48) end--; // trailing "0"
+    if (end === dot + 1) end = dot;
+    t = t.slice(0, end);
+  }
+  if (t === "-0" || t === "0" || t === "" || t === "-") return "0";
+  const neg = t.charCodeAt(0) === 45;
+  const first = t.charCodeAt(neg ? 1 : 0);
+  if (first === 48 && t.length > (neg ? 2 : 1) && t.charCodeAt(neg ? 2 : 1) !== 46) t = t.replace(/^(-?)0+(?=\d)/, "$1");
+  return t;
 }
 
 function canonTime(s: string): string {
