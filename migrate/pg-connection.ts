@@ -46,9 +46,21 @@ export function describeTarget(to: string): string {
   }
 }
 
+/**
+ * node-postgres lets the connection string win over a separate `password`
+ * option, even when the string has no password, so an explicit password is
+ * put into the URL itself (the URL stays in memory and is always redacted).
+ */
+export function withPassword(to: string, password: string | undefined): string {
+  if (!password) return to;
+  const u = new URL(to);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
 export async function connect(c: ConnectionOptions): Promise<Client> {
   if (!/^postgres(ql)?:\/\//i.test(c.to)) throw new Error(`--to must be a postgresql:// URL, got ${redact(c.to, secretsOf(c))}`);
-  const client = new Client({ connectionString: c.to, ...(c.password ? { password: c.password } : {}), connectionTimeoutMillis: 15000, application_name: "sqlite-to-postgres" });
+  const client = new Client({ connectionString: withPassword(c.to, c.password), connectionTimeoutMillis: 15000, application_name: "sqlite-to-postgres" });
   client.on("error", () => { /* reported by the failing query */ });
   try {
     await client.connect();
