@@ -145,6 +145,7 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
       if (ck.time) list.push({ expr: `sum(${TIME_BAD(q)})`, set: (s, v) => { s.timeBad = num(v); } });
       if (ck.datetime || k === "numeric" || k === "inferred" || c.sampleAll) list.push({ expr: `coalesce(max(CASE WHEN typeof(${q}) IN ('integer', 'real') THEN (CASE WHEN ${q} < 0 THEN -1.0 * ${q} ELSE 1.0 * ${q} END) END), 0)`, set: (s, v) => { s.epochMaxAbs = num(v); } });
       if (ck.datetime || k === "numeric" || c.sampleAll) list.push({ expr: `sum(CASE WHEN typeof(${q}) = 'real' THEN ${q} = 9e999 OR ${q} = -9e999 ELSE 0 END)`, set: (s, v) => { s.nonFinite = num(v); } });
+      if (ck.datetime) list.push({ expr: `min(CASE WHEN typeof(${q}) IN ('integer', 'real') THEN ${q} END)`, set: (s, v) => { if (v !== null && v !== undefined) s.epochMin = num(v); } });
       if (c.family.kind === "numeric" && c.family.precision !== undefined) {
         list.push({ expr: `sum(${NUM_BAD(q, c.family.precision, c.family.scale ?? 0)})`, set: (s, v) => { if (num(v) > 0) s.numericScale = -1; } });
       }

@@ -94,12 +94,12 @@ function literalFor(text: string, isNumber: boolean, conversion: Conversion, pgT
  * Translates `defaultSql` (as PRAGMA table_xinfo reports it) for a column
  * of `pgType`. `{ ok: true, sql: "" }` means "no default" (DEFAULT NULL).
  */
-export function translateDefault(defaultSql: string, conversion: Conversion, pgType: string, zone: string, translator: ExpressionTranslator, ctx: ExpressionContext, epochUnit?: "s" | "ms"): TranslateResult {
+export function translateDefault(defaultSql: string, conversion: Conversion, pgType: string, zone: string, translator: ExpressionTranslator, ctx: ExpressionContext, epochUnit?: "s" | "ms" | "jd"): TranslateResult {
   let tokens = tokenize(defaultSql);
   while (tokens.length >= 2 && tokens[0].text === "(" && tokens[tokens.length - 1].text === ")") tokens = tokens.slice(1, -1);
   if (tokens.length === 1 && isWord(tokens[0], "NULL")) return { ok: true, sql: "" };
   // The shared translator types defaults by the target type; the local rules below cover what it refuses.
-  const shared = translator.defaultValue(defaultSql, pgType, { sourceTimezone: zone, ...(epochUnit ? { epochUnit } : {}) });
+  const shared = translator.defaultValue(defaultSql, pgType, { sourceTimezone: zone, ...(epochUnit && epochUnit !== "jd" ? { epochUnit } : {}) });
   if (shared.ok) return shared;
   if (tokens.length === 1 && isWord(tokens[0], "TRUE", "FALSE")) {
     const v = isWord(tokens[0], "TRUE");

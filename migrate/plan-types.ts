@@ -45,6 +45,8 @@ export interface ColumnStats {
   firstDatetimeBad?: Sample;
   /** Largest absolute epoch number seen in a datetime column. */
   epochMaxAbs: number;
+  /** Smallest number seen in a datetime column (to recognise Julian day numbers). */
+  epochMin?: number;
   dateBad: number;
   firstDateBad?: Sample;
   timeBad: number;
@@ -70,8 +72,8 @@ export interface ColumnPlan {
   storage: ColumnStats["storage"];
   pgType: string;
   conversion: Conversion;
-  /** For epoch numbers in datetime columns. */
-  epochUnit?: "s" | "ms";
+  /** For numbers in datetime columns: epoch seconds, epoch milliseconds, or Julian day numbers (SQLite's julianday()). */
+  epochUnit?: "s" | "ms" | "jd";
   reason: string;
   warnings: string[];
   notNull: boolean;

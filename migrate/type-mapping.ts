@@ -26,7 +26,7 @@ export interface MappingInput {
 export interface MappingResult {
   pgType: string;
   conversion: Conversion;
-  epochUnit?: "s" | "ms";
+  epochUnit?: "s" | "ms" | "jd";
   reason: string;
   warnings: string[];
   refusal?: { problem: string; sample?: Sample; fix: string };
@@ -103,8 +103,13 @@ export function conversionProblem(conversion: Conversion, s: ColumnStats): { pro
   }
 }
 
-function epochUnit(s: ColumnStats): "s" | "ms" | undefined {
+/** Julian day numbers of 0001-01-01 and 9999-12-31: as epoch seconds these would all fall in January-March 1970. */
+const JD_MIN = 1721425.5;
+const JD_MAX = 5373484.5;
+
+function epochUnit(s: ColumnStats): "s" | "ms" | "jd" | undefined {
   if (s.storage.integer + s.storage.real === 0) return undefined;
+  if (s.storage.real > 0 && s.epochMin !== undefined && s.epochMin >= JD_MIN && s.epochMaxAbs <= JD_MAX) return "jd";
   // 1e11 seconds is the year 5138; 1e11 milliseconds is 1973.
   return s.epochMaxAbs > 1e11 ? "ms" : "s";
 }
@@ -159,7 +164,7 @@ export function mapColumnType(input: MappingInput): MappingResult {
       const unit = epochUnit(s);
       const parts = [`${decl}`];
       if (st.text > 0) parts.push(`naive text read in ${input.sourceTimezone}`);
-      if (unit) parts.push(`numbers are epoch ${unit === "s" ? "seconds" : "milliseconds"} (max |value| ${s.epochMaxAbs})`);
+      if (unit) parts.push(unit === "jd" ? `numbers are Julian day numbers (SQLite julianday(), ${s.epochMin}..${s.epochMaxAbs})` : `numbers are epoch ${unit === "s" ? "seconds" : "milliseconds"} (max |value| ${s.epochMaxAbs})`);
       return refuse("timestamptz", "timestamptz", parts.join("; "), { epochUnit: unit });
     }
     case "date":

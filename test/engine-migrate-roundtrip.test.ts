@@ -163,13 +163,16 @@ test("invalid UTF-8 in a text value fails the load and rolls back", async () => 
 test("naive datetimes are read in --source-timezone", async () => {
   const f = join(dir, "tz.db");
   const s = new Database(f);
-  s.exec(`CREATE TABLE ev (id INTEGER PRIMARY KEY, at DATETIME); INSERT INTO ev VALUES (1, '2024-03-15 12:05:57.105542'), (2, '2024-07-01 00:00:00+02:00'), (3, 1710504357);`);
+  s.exec(`CREATE TABLE ev (id INTEGER PRIMARY KEY, at DATETIME); INSERT INTO ev VALUES (1, '2024-03-15 12:05:57.105542'), (2, '2024-07-01 00:00:00+02:00'), (3, 1710504357);
+          CREATE TABLE jd (id INTEGER PRIMARY KEY, at DATETIME); INSERT INTO jd VALUES (1, julianday('2024-03-15 12:00:00')), (2, julianday('1999-12-31 06:30:00'));`);
   s.close();
   const db = await server.createDatabase("tz");
   const r = await migrate({ from: f, to: server.url(db), sourceTimezone: "Europe/Paris" });
   assert.equal(r.verified, true);
   const rows = await server.query<{ at: string }>(`SELECT (at AT TIME ZONE 'UTC')::text AS at FROM ev ORDER BY id`, [], db);
   assert.deepEqual(rows.map((x) => x.at), ["2024-03-15 11:05:57.105542", "2024-06-30 22:00:00", "2024-03-15 12:05:57"]);
+  const jd = await server.query<{ at: string }>(`SELECT (at AT TIME ZONE 'UTC')::text AS at FROM jd ORDER BY id`, [], db);
+  assert.deepEqual(jd.map((x) => x.at), ["2024-03-15 12:00:00", "1999-12-31 06:30:00"], "Julian day numbers (SQLite julianday()) are recognised");
 });
 
 test("one consistent snapshot: an uncommitted writer in WAL mode is not seen, and does not block", async () => {

@@ -35,7 +35,7 @@ test("declared type names classify like SQLite's affinity rules, known names fir
 });
 
 test("the mapping table: declared type × values → PostgreSQL type", () => {
-  const cases: { decl: string; s: ColumnStats; opts?: Partial<MappingInput>; pg: string; refused?: RegExp; unit?: "s" | "ms" }[] = [
+  const cases: { decl: string; s: ColumnStats; opts?: Partial<MappingInput>; pg: string; refused?: RegExp; unit?: "s" | "ms" | "jd" }[] = [
     { decl: "INTEGER", s: stats({ integer: 3 }), pg: "bigint" },
     { decl: "REAL", s: stats({ real: 3, integer: 1 }), pg: "double precision" },
     { decl: "FLOAT", s: stats({ real: 1 }), pg: "double precision" },
@@ -59,6 +59,7 @@ test("the mapping table: declared type × values → PostgreSQL type", () => {
     { decl: "DATETIME", s: stats({ integer: 3 }, { epochMaxAbs: 1710504357 }), pg: "timestamptz", unit: "s" },
     { decl: "DATETIME", s: stats({ integer: 3, text: 1 }, { epochMaxAbs: 1710504357105 }), pg: "timestamptz", unit: "ms" },
     { decl: "DATETIME", s: stats({ text: 3 }, { datetimeBad: 1 }), pg: "timestamptz", refused: /not datetimes/ },
+    { decl: "DATETIME", s: stats({ real: 2 }, { epochMaxAbs: 2460384.5, epochMin: 2460000.25 }), pg: "timestamptz", unit: "jd" },
     { decl: "DATE", s: stats({ text: 3 }), pg: "date" },
     { decl: "DATE", s: stats({ text: 3 }, { dateBad: 1 }), pg: "date", refused: /--type t\.c=timestamptz/ },
     { decl: "TIME", s: stats({ text: 3 }), pg: "time" },
