@@ -8,7 +8,7 @@ import { isUtf8 } from "node:buffer";
 import { finished } from "node:stream/promises";
 import type { ClientBase } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { encoderFor, sourceExpression, suspect } from "./copy-encode";
+import { encoderFor, sourceExpression, sqlLineExpression, suspect } from "./copy-encode";
 import { showKey, showValue } from "./column-scan";
 import type { TablePlan } from "./plan-types";
 import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
@@ -48,19 +48,37 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   const encoders = cols.map((c) => encoderFor(c, opts.zone));
   const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
   const from = `FROM main.${quoteSqliteIdent(t.source)}`;
-  const stmt = db.prepare(`SELECT ${cols.map((c) => sourceExpression(c, quoteSqliteIdent)).join(", ")} ${from}`).raw();
+  const lineSql = sqlLineExpression(cols, quoteSqliteIdent);
+  const stmt = lineSql
+    ? db.prepare(`SELECT ${lineSql} ${from}`).pluck()
+    : db.prepare(`SELECT ${cols.map((c) => sourceExpression(c, quoteSqliteIdent)).join(", ")} ${from}`).raw();
   // JS numbers are exact up to 2^53 and much cheaper than BigInt; the scan says when that is not enough.
-  stmt.safeIntegers(!!t.bigIntegers);
+  if (!lineSql) stmt.safeIntegers(!!t.bigIntegers);
   const n = cols.length;
   const target = qualified(opts.schema, opts.name ?? t.target);
   const stream = client.query(copyFrom(`COPY ${target} (${cols.map((c) => quoteIdent(c.target)).join(", ")}) FROM STDIN${opts.freeze ? " WITH (FREEZE)" : ""}`));
   const suspects: { col: number }[] = [];
   let rows = 0;
   let buf = "";
-  const iter = stmt.iterate() as IterableIterator<unknown[]>;
+  const iter = stmt.iterate() as IterableIterator<unknown>;
+  let lineSuspect = false;
   try {
     suspect.utf8 = false;
-    for (const row of iter) {
+    if (lineSql) {
+      // SQLite built the whole line; U+FFFD means invalid UTF-8 may be somewhere in it.
+      for (const line of iter as IterableIterator<string>) {
+        if (!lineSuspect && line.includes("\uFFFD")) lineSuspect = true;
+        buf += `${line}\n`;
+        rows++;
+        if (buf.length >= COPY_CHUNK) {
+          const ok = stream.write(buf);
+          buf = "";
+          opts.onProgress?.(rows);
+          if (!ok) await once(stream, "drain");
+        }
+      }
+    }
+    for (const row of (lineSql ? [] : iter) as Iterable<unknown[]>) {
       buf += encoders[0](row[0]);
       for (let i = 1; i < n; i++) buf += `\t${encoders[i](row[i])}`;
       buf += "\n";
@@ -85,7 +103,8 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
     throw new Error(`loading table "${t.source}" failed: ${(err as Error).message}`);
   }
   // Rare: some text held U+FFFD. Read those columns' raw bytes to tell real U+FFFD from invalid UTF-8.
-  for (const ci of new Set(suspects.map((x) => x.col))) {
+  const suspectCols = lineSuspect ? cols.map((c, i) => (c.conversion !== "bytea" && c.storage.text > 0 ? i : -1)).filter((i) => i >= 0) : suspects.map((x) => x.col);
+  for (const ci of new Set(suspectCols)) {
     const c = cols[ci];
     const q = c.fromRowid ? c.source : quoteSqliteIdent(c.source);
     const scan = db.prepare(`SELECT CAST(${q} AS BLOB), ${keyExprs.join(", ")} ${from} WHERE typeof(${q}) = 'text'`).raw();
