@@ -333,3 +333,26 @@ describe("existing schema mode (tables created by the app's migrations)", () => 
     assert.deepEqual(await server.query(`SELECT (SELECT count(*) FROM users)::int AS u, (SELECT count(*) FROM tasks)::int AS t`, [], db), [{ u: 0, t: 0 }]);
   });
 });
+
+test("rows built by SQLite as COPY lines keep special characters, infinities, bytes and exact decimals", async () => {
+  const f = join(dir, "lines.db");
+  const s = new Database(f);
+  s.exec(`CREATE TABLE w (id INTEGER PRIMARY KEY, t TEXT, d REAL, b BLOB, n NUMERIC(12,4), f BOOLEAN, big INTEGER);
+    INSERT INTO w VALUES (1, 'tab\tnl' || char(10) || 'cr' || char(13) || 'bs\\ and \\N', 9e999, x'00ff0a5c', 1234.5678, 't', 9223372036854775807),
+                         (2, '\\N', -9e999, NULL, 0.1, 0, -9223372036854775808), (3, '', -0.0, x'', 99999999.9999, 'false', NULL), (4, NULL, 0.1, NULL, NULL, NULL, 0);`);
+  s.close();
+  const plan = buildPlan(f);
+  const { sqlLineExpression } = await import("../migrate/copy-encode");
+  const { quoteSqliteIdent } = await import("../migrate/quote");
+  assert.ok(sqlLineExpression(plan.tables[0].columns, quoteSqliteIdent), "this table takes the SQL-built line path");
+  const db = await server.createDatabase("lines");
+  const r = await migrate({ from: f, to: server.url(db) });
+  assert.equal(r.verified, true);
+  const rows = await server.query<Record<string, string | null>>(`SELECT t, d::text AS d, encode(b, 'hex') AS b, n::text AS n, f::text AS f, big::text AS big FROM w ORDER BY id`, [], db);
+  assert.deepEqual(rows, [
+    { t: "tab\tnl\ncr\rbs\\ and \\N", d: "Infinity", b: "00ff0a5c", n: "1234.5678", f: "true", big: "9223372036854775807" },
+    { t: "\\N", d: "-Infinity", b: null, n: "0.1000", f: "false", big: "-9223372036854775808" },
+    { t: "", d: "0", b: "", n: "99999999.9999", f: "false", big: null }, // SQLite itself stores -0.0 in a REAL column as 0
+    { t: null, d: "0.1", b: null, n: null, f: null, big: "0" },
+  ]);
+});
