@@ -62,6 +62,17 @@ export function formatMismatches(v: VerifyReport): string {
   return v.mismatches.slice(0, 50).map((m) => `  - table "${m.table}"${m.column ? ` column "${m.column}"` : ""}${m.key ? ` row ${m.key}` : ""}: ${m.message}`).join("\n");
 }
 
+/** Turns SQLite's corruption errors (found by the scan on files too large for an up-front quick_check) into a clear message. */
+export function sqliteErrors<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "";
+    if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw new Error(`SQLite file ${path} is corrupted (${(err as Error).message}); restore it from a backup or run sqlite3 ${path} ".recover"`);
+    throw err;
+  }
+}
+
 /**
  * Existing schema mode: read the target tables, re-plan with their column
  * types as overrides (so every value is checked against them), report every
@@ -118,7 +129,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   const existingMode = options.schemaMode === "existing";
   const src = openSource(options.from);
   try {
-    let plan = planFromDatabase(src.db, options.from, options);
+    let plan = sqliteErrors(options.from, () => planFromDatabase(src.db, options.from, options));
     let planMs = Date.now() - t0;
     progress({ kind: "phase", phase: "plan", ms: planMs });
     // In existing mode the target columns' types decide, so refusals are judged after reading them.

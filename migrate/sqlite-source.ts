@@ -17,7 +17,7 @@ export interface OpenSource {
 }
 
 const HEADER = Buffer.from("SQLite format 3\u0000", "latin1");
-const QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024;
+const QUICK_CHECK_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Opens `path` read-only and begins the snapshot. Throws a clear Error for missing, non-SQLite, corrupt or locked files. */
 export function openSource(path: string): OpenSource {

@@ -11,6 +11,8 @@ import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { Client } from "pg";
 import { dependentObjectsSql, loadTableAs, migrate, openSource, setSession, sourceTableChecksums, targetTableChecksums, verify, buildPlan } from "../migrate/index";
+import { sqlLineExpression } from "../migrate/copy-encode";
+import { quoteSqliteIdent } from "../migrate/quote";
 import { buildFixture } from "./support/engine-fixture";
 import { startPostgres, type TestServer } from "./support/postgres";
 
@@ -342,8 +344,6 @@ test("rows built by SQLite as COPY lines keep special characters, infinities, by
                          (2, '\\N', -9e999, NULL, 0.1, 0, -9223372036854775808), (3, '', -0.0, x'', 99999999.9999, 'false', NULL), (4, NULL, 0.1, NULL, NULL, NULL, 0);`);
   s.close();
   const plan = buildPlan(f);
-  const { sqlLineExpression } = await import("../migrate/copy-encode");
-  const { quoteSqliteIdent } = await import("../migrate/quote");
   assert.ok(sqlLineExpression(plan.tables[0].columns, quoteSqliteIdent), "this table takes the SQL-built line path");
   const db = await server.createDatabase("lines");
   const r = await migrate({ from: f, to: server.url(db) });
