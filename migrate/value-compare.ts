@@ -80,6 +80,29 @@ function doubleCanon(n: number): string {
   return n === 0 && Object.is(n, -0) ? "-0" : String(n);
 }
 
+/**
+ * jsonb's text form of a parsed JSON value: object keys shorter-first then
+ * bytewise, ", " and ": " separators. Numbers print as JavaScript does, so a
+ * source `1.0` differs from jsonb's `1.0` here: callers fall back to a deep
+ * comparison when the texts differ.
+ * https://www.postgresql.org/docs/16/datatype-json.html
+ */
+export function jsonbText(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v !== "object") return String(v);
+  if (Array.isArray(v)) return `[${v.map(jsonbText).join(", ")}]`;
+  const keys = Object.keys(v as object).sort((a, b) => {
+    if (a.length !== b.length) {
+      const la = Buffer.byteLength(a);
+      const lb = Buffer.byteLength(b);
+      if (la !== lb) return la - lb;
+    }
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  });
+  return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText((v as Record<string, unknown>)[k])}`).join(", ")}}`;
+}
+
 /** Deep equality of parsed JSON values (key order ignored, as jsonb does). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
