@@ -141,7 +141,7 @@ else describe(title, () => {
     mkdirSync(projectDir);
     // The project: links to the repository's entries, except stack files and state.
     for (const name of readdirSync(repo)) {
-      if (/^Pulumi\..+\.ya?ml$/.test(name) || name === ".git" || name === ".pulumi") continue;
+      if (/^Pulumi\..+\.ya?ml$/.test(name) || name === ".git" || name.startsWith(".pulumi")) continue;
       symlinkSync(join(repo, name), join(projectDir, name));
     }
 
