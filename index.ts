@@ -88,6 +88,9 @@ const migration = m && new Migration("migration", {
   sqlitePath: m.sqlitePath,
   schema: access.schema,
   schemaMode: m.schemaMode,
+  // existing mode: e.g. `alembic upgrade head`, run once before the first load.
+  schemaCommand: m.schemaCommand,
+  schemaCommandCwd: m.schemaCommandCwd,
   sourceTimezone: m.sourceTimezone,
   typeOverrides: { ...m.typeOverrides },
   foldIdentifiers: m.foldIdentifiers,

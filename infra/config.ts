@@ -75,6 +75,14 @@ export interface MigrationConfig {
   /** Absolute path of the SQLite file. */
   readonly sqlitePath: string;
   readonly schemaMode: SchemaMode;
+  /**
+   * `existing` mode only: the shell command that creates the schema before the
+   * first load (e.g. `alembic upgrade head`), run with DATABASE_URL and PG* set
+   * to the target as the owner role.
+   */
+  readonly schemaCommand?: string;
+  /** Absolute directory the schema command runs in (default: the project directory). Set only with schemaCommand. */
+  readonly schemaCommandCwd?: string;
   readonly sourceTimezone: string;
   /** `{ "agents.config": "text" }`, from `["agents.config=text"]`. */
   readonly typeOverrides: Readonly<Record<string, string>>;
@@ -227,6 +235,8 @@ function readMigration(r: Reader): MigrationConfig | undefined {
   }
   const settings = {
     schemaMode: r.oneOf<SchemaMode>("migrationSchemaMode", ["translate", "existing"], "translate"),
+    schemaCommand: r.optionalString("migrationSchemaCommand"),
+    schemaCommandCwd: r.optionalDirectory("migrationSchemaCommandCwd"),
     sourceTimezone: r.string("migrationSourceTimezone", "UTC"),
     typeOverrides,
     foldIdentifiers: r.bool("migrationFoldIdentifiers", false),
@@ -239,6 +249,14 @@ function readMigration(r: Reader): MigrationConfig | undefined {
     envFile: r.optionalPath("appEnvFile"),
     envUrlStyle: r.oneOf<EnvUrlStyle>("appEnvUrlStyle", ["sqlalchemy", "plain"], "sqlalchemy"),
   };
+  if (settings.schemaCommand !== undefined && settings.schemaMode !== "existing") {
+    r.fail("migrationSchemaCommand", `only runs in existing schema mode, and migrationSchemaMode is ${JSON.stringify(settings.schemaMode)} (the tables are created from the SQLite schema)`,
+      `${r.cmd("migrationSchemaMode", "existing")} (or, to translate the SQLite schema, ${r.rm("migrationSchemaCommand")})`);
+  }
+  if (settings.schemaCommandCwd !== undefined && settings.schemaCommand === undefined) {
+    r.fail("migrationSchemaCommandCwd", "is set but migrationSchemaCommand is not (it is the directory that command runs in)", r.cmd("migrationSchemaCommand", "alembic upgrade head"));
+  }
+  if (settings.schemaCommand !== undefined && settings.schemaCommandCwd === undefined) settings.schemaCommandCwd = r.baseDir;
   if (!isTimeZone(settings.sourceTimezone)) {
     r.fail("migrationSourceTimezone", `${JSON.stringify(settings.sourceTimezone)} is not an IANA time zone`, r.cmd("migrationSourceTimezone", "Europe/Berlin"));
   }
@@ -345,6 +363,19 @@ class Reader {
   optionalPath(key: string): string | undefined {
     const v = this.optionalString(key);
     return v === undefined ? undefined : resolve(this.src.baseDir, v);
+  }
+
+  /** The project directory relative paths are resolved against. */
+  get baseDir(): string {
+    return resolve(this.src.baseDir);
+  }
+
+  optionalDirectory(key: string): string | undefined {
+    const p = this.optionalPath(key);
+    if (p !== undefined && !(existsSync(p) && statSync(p).isDirectory())) {
+      this.fail(key, `directory ${JSON.stringify(this.optionalString(key))} does not exist (resolved to ${p})`, this.cmd(key, "<directory>"));
+    }
+    return p;
   }
 
   optionalFile(key: string): string | undefined {

@@ -177,8 +177,22 @@ export function stageSchemaName(schema: string): string {
   return `s2p_stage_${h}`;
 }
 
-function engineOptions(inputs: MigrationInputs, schema: string): MigrateOptions {
+/** The schema command as the engine runs it (through /bin/sh): in `schemaCommandCwd` when one is given. */
+export function schemaCommandLine(inputs: Pick<MigrationInputs, "schemaCommand" | "schemaCommandCwd">): string | undefined {
+  const cmd = inputs.schemaCommand?.trim();
+  if (!cmd) return undefined;
+  if (!inputs.schemaCommandCwd) return cmd;
+  return `cd '${inputs.schemaCommandCwd.replace(/'/g, `'\\''`)}' || exit 1\n${cmd}`;
+}
+
+/**
+ * Engine options. `withSchemaCommand`: only the first load into the live
+ * schema (create) runs the `existing`-mode schema command; a re-sync's
+ * staged tables copy the live definitions instead.
+ */
+function engineOptions(inputs: MigrationInputs, schema: string, withSchemaCommand = false): MigrateOptions {
   const m = inputs.mapping;
+  const schemaCommand = withSchemaCommand && m.schemaMode === "existing" ? schemaCommandLine(inputs) : undefined;
   return {
     from: inputs.sqlitePath,
     to: engineUrl(inputs.connection, inputs.password),
@@ -190,17 +204,18 @@ function engineOptions(inputs: MigrationInputs, schema: string): MigrateOptions 
     orphanForeignKeys: m.orphanForeignKeys,
     schemaMode: m.schemaMode,
     skipTables: m.skipTables,
+    ...(schemaCommand ? { schemaCommand } : {}),
     jobs: inputs.jobs,
     verify: true,
     log: (line) => log(line),
   };
 }
 
-async function runEngine(inputs: MigrationInputs, schema: string): Promise<MigrationReport> {
+async function runEngine(inputs: MigrationInputs, schema: string, withSchemaCommand = false): Promise<MigrationReport> {
   const engine = loadEngine();
   let report: MigrationReport;
   try {
-    report = await engine.migrate(engineOptions(inputs, schema));
+    report = await engine.migrate(engineOptions(inputs, schema, withSchemaCommand));
   } catch (err) {
     throw new Error(scrub((err as Error).message, inputs));
   }
@@ -349,7 +364,8 @@ export async function createMigration(inputs: MigrationInputs): Promise<{ id: st
       // Checksums first: if the app writes to SQLite meanwhile, a later re-sync reloads (never misses) the change.
       const src = sqliteChecksums(inputs.sqlitePath);
       const checksumMs = Date.now() - tc;
-      const report = await runEngine(inputs, schema);
+      // `existing` mode: the schema command (if any) creates the tables first; they count as created here, so delete drops them.
+      const report = await runEngine(inputs, schema, true);
       const created = (await relations(client, schema)).filter((o) => !before.has(key(o)));
       if (inputs.seedCommand) await runSeed(inputs);
       const tt = Date.now();

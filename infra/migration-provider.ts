@@ -36,7 +36,8 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /**
  * diff: an update only when something the resource stores changed; a data
  * reload only when the fingerprint or the mapping changed (decided in
- * update). A schema rename replaces, deleting first (same tables, same
+ * update; a changed `schemaCommand` alone is stored, nothing reloaded:
+ * the command only runs on create). A schema rename replaces, deleting first (same tables, same
  * database); a different server or database replaces, creating first.
  * `__provider` is ignored: a change of provider code alone does nothing.
  */
@@ -58,7 +59,7 @@ export function diffMigration(olds: MigrationOutputs, news: MigrationInputs): pu
   if (differs(olds.schema, news.schema)) replaces.push("schema");
   const settings: (keyof MigrationInputs)[] = [
     "sourceFingerprint", "mapping", "sqlitePath", "connection", "password", "allowOverwrite", "appDatabaseUrl",
-    "envFile", "archiveDir", "deleteSourceAfterArchive", "seedCommand", "jobs", "lockTimeoutMs",
+    "envFile", "archiveDir", "deleteSourceAfterArchive", "seedCommand", "schemaCommand", "schemaCommandCwd", "jobs", "lockTimeoutMs",
   ];
   const changed = settings.filter((k) => differs(olds[k], news[k]));
   return {
@@ -87,6 +88,12 @@ export function checkMigration(news: Partial<MigrationInputs>): pulumi.dynamic.C
   }
   if (inputs.deleteSourceAfterArchive && !set(inputs.archiveDir)) {
     failures.push({ property: "archiveDir", reason: "deleteSourceAfterArchive needs archiveDir: the source is deleted only after it is archived" });
+  }
+  if (set(inputs.schemaCommand) && inputs.mapping?.schemaMode !== "existing") {
+    failures.push({ property: "schemaCommand", reason: "a schema command only runs in existing schema mode (mapping.schemaMode: existing); translate mode creates the tables from the SQLite schema" });
+  }
+  if (set(inputs.schemaCommandCwd) && !set(inputs.schemaCommand)) {
+    failures.push({ property: "schemaCommandCwd", reason: "is the directory of the schema command, which is not set" });
   }
   if (set(inputs.envFile) && !set(inputs.appDatabaseUrl)) {
     failures.push({ property: "envFile", reason: "writing DATABASE_URL needs the application's URL (envFile.url, app role)" });

@@ -42,6 +42,16 @@ export interface MigrationInputs {
   /** Target schema. Changing it replaces the resource (delete first). */
   schema: string;
   mapping: MigrationMapping;
+  /**
+   * `existing` schema mode: shell command that creates the tables before the
+   * FIRST load (create, and create after a replace), e.g. `alembic upgrade head`,
+   * run through /bin/sh with DATABASE_URL and PG* set to the target as the owner
+   * role. Not part of `mapping`: changing it reloads nothing, and re-syncs do
+   * not run it (their staged tables copy the live tables' definitions).
+   */
+  schemaCommand?: string;
+  /** Absolute directory the schema command runs in (default: the provider process's working directory, the project directory under `pulumi up`). */
+  schemaCommandCwd?: string;
   /** Let a re-sync overwrite tables that changed in PostgreSQL since the last sync. */
   allowOverwrite: boolean;
   /** The application's `.env` that receives DATABASE_URL after each verified sync. */

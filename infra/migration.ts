@@ -57,6 +57,15 @@ export interface MigrationArgs {
   orphanForeignKeys?: pulumi.Input<"refuse" | "not-valid">;
   /** `translate` (default): create tables from the SQLite schema; `existing`: tables exist (e.g. `alembic upgrade head`), load into them. */
   schemaMode?: pulumi.Input<"translate" | "existing">;
+  /**
+   * `existing` mode only: shell command that creates the tables before the first
+   * load, e.g. `alembic upgrade head`, with DATABASE_URL and PG* set to the target
+   * (owner role). Runs on create (and a replace), not on re-syncs; changing it
+   * alone reloads nothing. Its output is shown with secrets masked.
+   */
+  schemaCommand?: pulumi.Input<string>;
+  /** Directory the schema command runs in (e.g. the app's, holding alembic.ini). Default: the working directory of `pulumi up`. */
+  schemaCommandCwd?: pulumi.Input<string>;
   /** Tables not copied in `existing` mode. Engine default `["alembic_version"]`. */
   skipTables?: pulumi.Input<pulumi.Input<string>[]>;
 
@@ -164,6 +173,8 @@ export class Migration extends pulumi.ComponentResource {
       mapping: pulumi.all([args.typeOverrides, args.sourceTimezone, args.foldIdentifiers, args.orphanForeignKeys, args.schemaMode, args.skipTables])
         .apply(([typeOverrides, sourceTimezone, foldIdentifiers, orphanForeignKeys, schemaMode, skipTables]) =>
           ({ typeOverrides, sourceTimezone, foldIdentifiers, orphanForeignKeys, schemaMode, skipTables })),
+      schemaCommand: args.schemaCommand,
+      schemaCommandCwd: args.schemaCommandCwd === undefined ? undefined : pulumi.output(args.schemaCommandCwd).apply((p) => resolve(p)),
       allowOverwrite: args.allowOverwrite ?? false,
       envFile: args.envFile === undefined ? undefined : pulumi.output(args.envFile).apply((p) => resolve(p)),
       appDatabaseUrl,

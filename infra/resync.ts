@@ -284,6 +284,20 @@ async function swapWithEmptySearchPath(
     for (const fk of incoming) {
       await client.query(`ALTER TABLE ${qualified(fk.schema, fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
     }
+    // `existing` mode stages LIKE copies of the live tables: a serial column's default still calls
+    // the live table's sequence, which DROP TABLE would take along. Those sequences pass to the new table.
+    const borrowed = (await client.query<{ seq: string; table: string; column: string }>(
+      `SELECT DISTINCT s.oid::regclass::text AS seq, c.relname AS table, a.attname AS column
+         FROM pg_attrdef ad
+         JOIN pg_class c ON c.oid = ad.adrelid
+         JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+         JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+         JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+         JOIN pg_depend own ON own.classid = 'pg_class'::regclass AND own.objid = s.oid AND own.refclassid = 'pg_class'::regclass AND own.deptype = 'a'
+        WHERE c.relnamespace = $1::regnamespace AND c.relname = ANY($2::text[]) AND own.refobjid = ANY($3::oid[])`,
+      [quoteIdent(o.stageSchema), moving, goneOids],
+    )).rows;
+    for (const b of borrowed) await client.query(`ALTER SEQUENCE ${b.seq} OWNED BY NONE`);
     if (goingAway.length > 0) {
       // RESTRICT: an object we did not capture still depends on them -> abort, nothing changed.
       await client.query(`DROP TABLE ${goingAway.map((t) => qualified(o.schema, t)).join(", ")} RESTRICT`);
@@ -293,6 +307,9 @@ async function swapWithEmptySearchPath(
     for (const t of moving) {
       await client.query(`ALTER TABLE ${qualified(o.stageSchema, t)} SET SCHEMA ${quoteIdent(o.schema)}`);
       const oid = (await relOid(client, o.schema, t))!;
+      for (const b of borrowed.filter((x) => x.table === t)) {
+        await client.query(`ALTER SEQUENCE ${b.seq} OWNED BY ${qualified(o.schema, t)}.${quoteIdent(b.column)}`);
+      }
       const isNew = !oldAcl.has(t);
       // A new table already has the role-wide default privileges (applied when it was created in the
       // staging schema); it lacks only those the owner set for the live schema.

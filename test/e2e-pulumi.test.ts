@@ -318,22 +318,20 @@ else describe(title, () => {
   });
 
   it("a missing secret fails preview with the program's own message", async () => {
-    // adminPassword has an empty default in Pulumi.yaml (only some stacks need it), so the
-    // program itself must notice it is missing: external mode with manageAccess (the default)
-    // connects as the administrator. (A key without default, like ownerPassword, is refused
-    // by the engine before the program runs.)
+    // The role passwords are required, but Pulumi.yaml gives them an empty default (and no
+    // `secret: true`), so the program, not the CLI, reports the missing one with its fix.
     const bad = "e2e-bad";
     await ok(["stack", "init", bad, "--secrets-provider", "passphrase"]);
     for (const [k, v] of [["mode", "external"], ["host", pg.host], ["port", String(pg.port)], ["sslmode", "disable"], ["database", database], ["ownerRole", roles.owner], ["appRole", roles.app]]) {
       await ok(["config", "set", k, v, "--stack", bad]);
     }
-    await ok(["config", "set", "--secret", "ownerPassword", passwords.owner, "--stack", bad]);
+    await ok(["config", "set", "--secret", "adminPassword", passwords.owner, "--stack", bad]);
     await ok(["config", "set", "--secret", "appPassword", passwords.app, "--stack", bad]);
     const r = await pulumi(["preview", "--stack", bad]);
-    assert.notEqual(r.code, 0, "preview succeeded without adminPassword");
+    assert.notEqual(r.code, 0, "preview succeeded without ownerPassword");
     const out = r.stdout + r.stderr;
-    assert.match(out, /invalid configuration sqlite-to-postgres:adminPassword on stack "e2e-bad": is not set/);
-    assert.match(out, /Fix: pulumi config set --secret adminPassword <password> --stack e2e-bad/);
+    assert.match(out, /invalid configuration sqlite-to-postgres:ownerPassword on stack "e2e-bad": is not set/);
+    assert.match(out, /Fix: pulumi config set --secret ownerPassword <password> --stack e2e-bad/);
     assert.doesNotMatch(out, /\bat .+\.(ts|js):\d+/, "the message comes with a stack trace");
     for (const pw of Object.values(passwords)) assert.ok(!out.includes(pw), "a password is in the output");
     await ok(["stack", "rm", "--yes", "--stack", bad]);

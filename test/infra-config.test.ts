@@ -70,6 +70,8 @@ test("migration settings: path resolved against the project, overrides parsed, d
   assert.deepEqual({ ...cfg.migration }, {
     sqlitePath: resolve(REPO, "demo/agentgrid-demo.sqlite"),
     schemaMode: "translate",
+    schemaCommand: undefined,
+    schemaCommandCwd: undefined,
     sourceTimezone: "UTC",
     typeOverrides: { "agents.config": "text", "agent_runs.cost_usd": "numeric(12,4)" },
     foldIdentifiers: false,
@@ -138,6 +140,12 @@ const CASES: [string, Record<string, string>, string[] | undefined, string][] = 
     'invalid configuration sqlite-to-postgres:migrationSourceTimezone on stack "dev": "Mars/Olympus" is not an IANA time zone.\n  Fix: pulumi config set migrationSourceTimezone Europe/Berlin --stack dev'],
   ["delete source without archive", { ...SECRETS, migrationDeleteSourceAfterArchive: "true" }, undefined,
     'invalid configuration sqlite-to-postgres:migrationArchiveDir on stack "dev": is required when migrationDeleteSourceAfterArchive is true (the source is deleted only after it is archived).\n  Fix: pulumi config set migrationArchiveDir ./archive --stack dev'],
+  ["schema command outside existing schema mode", { ...SECRETS, migrationSchemaCommand: "alembic upgrade head" }, undefined,
+    'invalid configuration sqlite-to-postgres:migrationSchemaCommand on stack "dev": only runs in existing schema mode, and migrationSchemaMode is "translate" (the tables are created from the SQLite schema).\n  Fix: pulumi config set migrationSchemaMode existing --stack dev (or, to translate the SQLite schema, pulumi config rm migrationSchemaCommand --stack dev)'],
+  ["schema command directory without a command", { ...SECRETS, migrationSchemaMode: "existing", migrationSchemaCommandCwd: "test" }, undefined,
+    'invalid configuration sqlite-to-postgres:migrationSchemaCommandCwd on stack "dev": is set but migrationSchemaCommand is not (it is the directory that command runs in).\n  Fix: pulumi config set migrationSchemaCommand \'alembic upgrade head\' --stack dev'],
+  ["schema command directory missing", { ...SECRETS, migrationSchemaMode: "existing", migrationSchemaCommand: "alembic upgrade head", migrationSchemaCommandCwd: "backend" }, undefined,
+    `invalid configuration sqlite-to-postgres:migrationSchemaCommandCwd on stack "dev": directory "backend" does not exist (resolved to ${resolve(REPO, "backend")}).\n  Fix: pulumi config set migrationSchemaCommandCwd <directory> --stack dev`],
   ["unknown URL style", { ...SECRETS, appEnvUrlStyle: "jdbc" }, undefined,
     'invalid configuration sqlite-to-postgres:appEnvUrlStyle on stack "dev": "jdbc" is not one of sqlalchemy, plain.\n  Fix: pulumi config set appEnvUrlStyle sqlalchemy --stack dev'],
 ];
@@ -150,6 +158,18 @@ for (const [what, values, secretKeys, message] of CASES) {
     for (const secret of Object.values(SECRETS)) assert.ok(!err.message.includes(secret), "no secret in the message");
   });
 }
+
+test("existing schema mode with a schema command: the command and its directory (default: the project directory)", () => {
+  const base = { ...SECRETS, migrationSource: "package.json", migrationSchemaMode: "existing", migrationSchemaCommand: "  alembic upgrade head " };
+  const cfg = loadConfig(source(base));
+  assert.equal(cfg.migration?.schemaMode, "existing");
+  assert.equal(cfg.migration?.schemaCommand, "alembic upgrade head");
+  assert.equal(cfg.migration?.schemaCommandCwd, REPO);
+  assert.equal(loadConfig(source({ ...base, migrationSchemaCommandCwd: "test/acceptance" })).migration?.schemaCommandCwd, resolve(REPO, "test/acceptance"));
+  // existing mode without a command: the tables were created beforehand.
+  const none = loadConfig(source({ ...SECRETS, migrationSource: "package.json", migrationSchemaMode: "existing" }));
+  assert.deepEqual([none.migration?.schemaCommand, none.migration?.schemaCommandCwd], [undefined, undefined]);
+});
 
 test("external mode with manageAccess=false needs no admin password", () => {
   const cfg = loadConfig(source({ ownerPassword: "owner-secret-1", appPassword: "app-secret-1", mode: "external", host: "h", manageAccess: "false" }));

@@ -4,6 +4,7 @@
  * for each other, and that every password stays a secret.
  */
 import assert from "node:assert/strict";
+import { resolve } from "node:path";
 import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { planAccess, stepName } from "../infra/access-plan";
@@ -48,6 +49,9 @@ const externalConfig = {
   ownerRole: "gaia_owner",
   appRole: "gaia_app",
   migrationSource: "demo/agentgrid-demo.sqlite",
+  migrationSchemaMode: "existing",
+  migrationSchemaCommand: "alembic upgrade head",
+  migrationSchemaCommandCwd: "test",
   protect: "true",
   ...PASSWORDS,
 };
@@ -257,6 +261,14 @@ describe("external mode", () => {
     assert.deepEqual([s.name, s.owner, s.database], ["auth", "gaia_owner", "gaia_auth"]);
     assertSerialized(accessChain(run));
     assert.equal(run.byType(T.grant).filter((g) => g.inputs.database === "postgres").length, 0, "never touches a DBA's other databases");
+  });
+
+  test("existing schema mode: the schema command and its directory reach the migration's inputs", () => {
+    for (const d of migrationData(run)) {
+      assert.equal((d.inputs.mapping as Record<string, unknown>).schemaMode, "existing");
+      assert.equal(d.inputs.schemaCommand, "alembic upgrade head");
+      assert.equal(d.inputs.schemaCommandCwd, resolve(__dirname));
+    }
   });
 
   test("protect covers the database and the migration", () => {

@@ -44,18 +44,24 @@ test("Pulumi.yaml: nodejs runtime with TypeScript, local file backend that git i
   assert.match(readFileSync(resolve(REPO, ".gitignore"), "utf8"), /^\.pulumi-state\/$/m);
 });
 
-test("Pulumi.yaml: every key is typed and described; secrets have no default, all other keys do", () => {
+test("Pulumi.yaml: every key is typed, described and has a default; passwords are documented secrets the program checks", () => {
   const keys = Object.entries(project.config);
   assert.ok(keys.length >= 30);
   for (const [key, t] of keys) {
     assert.ok(!key.includes(":"), `${key}: project keys only (typed schema is not allowed for other namespaces)`);
     assert.ok(["string", "integer", "boolean", "array"].includes(String(t.type)), `${key}: type`);
     assert.ok((t.description ?? "").length > 10, `${key}: description`);
-    if (t.secret) assert.equal(t.default, undefined, `${key}: a secret with a default fails validation when unset`);
-    else assert.notEqual(t.default, undefined, `${key}: default`);
+    // A default on every key, so that the program (infra/config.ts), not the CLI, reports a missing value with its fix.
+    assert.notEqual(t.default, undefined, `${key}: default`);
     if (t.type === "array") assert.equal(t.items?.type, "string", `${key}: items`);
   }
-  assert.deepEqual(keys.filter(([, t]) => t.secret).map(([k]) => k).sort(), ["appPassword", "ownerPassword"]);
+  // `secret: true` would make the CLI refuse a missing password (and any default) before the
+  // program runs, with no fix; infra/config.ts refuses a password not set with --secret instead.
+  assert.deepEqual(keys.filter(([, t]) => t.secret).map(([k]) => k), []);
+  for (const key of ["adminPassword", "ownerPassword", "appPassword"]) {
+    assert.equal(project.config[key]?.default, "", `${key}: empty default`);
+    assert.match(project.config[key]?.description ?? "", /^SECRET\b.*--secret/, `${key}: documented as a secret`);
+  }
 });
 
 test("Pulumi.dev.yaml: docker mode on 127.0.0.1:5433 migrating the bundled demo database, passphrase secrets", () => {
