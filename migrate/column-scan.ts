@@ -31,6 +31,8 @@ export interface ScanColumn {
   json: boolean;
   /** Take a sample of every storage class present. */
   sampleAll: boolean;
+  /** Length limit (varchar(n)/char(n)): the first longer text value is sampled. */
+  maxChars?: number;
 }
 
 type Cls = "integer" | "real" | "text" | "blob";
@@ -192,6 +194,10 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
     }
     if (s.textWithNul) s.firstTextWithNul = sampleOf(c.name, NUL_BAD(q));
     if (s.intBeyondDouble) s.firstIntBeyondDouble = sampleOf(c.name, `${BIG_INT(q)}`);
+    if (c.maxChars !== undefined && s.maxTextChars > c.maxChars) {
+      const row = db.prepare(`SELECT ${key.exprs.join(", ")}, ${q}, length(${q}) FROM main.${qt} WHERE typeof(${q}) = 'text' AND length(${q}) > ${c.maxChars} LIMIT 1`).raw().get() as unknown[] | undefined;
+      if (row) s.firstTooLong = { key: showKey(key.names, row.slice(0, key.exprs.length)), value: `${showValue(row[key.exprs.length])} (${String(row[key.exprs.length + 1])} characters)` };
+    }
     if (s.jsonInvalid) s.firstJsonInvalid = sampleOf(c.name, JSON_BAD(q));
     if (c.checks.uuid && s.uuidText < s.storage.text) s.firstNonUuid = sampleOf(c.name, `typeof(${q})='text' AND NOT ${UUID_OK(q)}`);
     if (s.booleanBad) s.firstBooleanBad = sampleOf(c.name, BOOL_BAD(q));
@@ -217,15 +223,18 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
     if (s.timeBad) recheck(TIME_BAD(q), (v) => typeof v !== "string" || !normalizeTimeText(v), (n, f) => { s.timeBad = n; s.firstTimeBad = f; });
     if (s.numericScale < 0 && c.family.kind === "numeric" && c.family.precision !== undefined) {
       s.numericScale = 0;
-      recheck(NUM_BAD(q, c.family.precision, c.family.scale ?? 0), (v) => {
-        if (typeof v === "bigint") s.numericIntDigits = Math.max(s.numericIntDigits, (v < 0n ? -v : v).toString().length);
-        else if (typeof v === "number" && Number.isFinite(v)) {
-          const shape = decimalShape(shortestDecimal(v));
-          s.numericIntDigits = Math.max(s.numericIntDigits, shape.intDigits);
-          s.numericScale = Math.max(s.numericScale, shape.scale);
-        }
-        return false;
-      }, () => undefined);
+      const p = c.family.precision;
+      const sc = c.family.scale ?? 0;
+      recheck(NUM_BAD(q, p, sc), (v) => {
+        let intDigits = 0;
+        let scale = 0;
+        if (typeof v === "bigint") intDigits = (v < 0n ? -v : v).toString().length;
+        else if (typeof v === "number" && Number.isFinite(v)) ({ intDigits, scale } = decimalShape(shortestDecimal(v)));
+        s.numericIntDigits = Math.max(s.numericIntDigits, intDigits);
+        s.numericScale = Math.max(s.numericScale, scale);
+        // The sampled misfit: the first row that does not fit exactly (named in the refusal).
+        return intDigits > p - sc || scale > sc;
+      }, (_n, f) => { if (f) s.firstNumericMisfit = f; });
     }
   }
   return out;

@@ -9,7 +9,7 @@ import { showKey, showValue } from "./column-scan";
 import type { Plan, PlanError, TablePlan } from "./plan-types";
 import { qualified, quoteIdent, quoteLiteral, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
-import { conversionForPgType } from "./type-mapping";
+import { conversionForPgType, overrideFlag } from "./type-mapping";
 
 export interface TargetColumn {
   name: string;
@@ -95,12 +95,55 @@ export function cycleForeignKeys(catalog: Map<string, TargetTable>, loaded: stri
 
 const INT_RANGES: Record<string, [bigint, bigint]> = { smallint: [-32768n, 32767n], integer: [-2147483648n, 2147483647n] };
 
+/** `--skip-table NAME`, quoted for a shell when needed. */
+function skipTableFlag(table: string): string {
+  return /^[A-Za-z0-9_.]+$/.test(table) ? `--skip-table ${table}` : `--skip-table '${table.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The fix of a refused value in existing schema mode, where `--type` and
+ * `--orphan-fks` do not apply: the target's own column types decide.
+ */
+export function existingModeFix(table: string, suggest?: string): string {
+  return `change the target column's type${suggest ? ` (to ${suggest})` : ""} in the app's migrations, fix the row(s) in the SQLite file, or leave the table out with ${skipTableFlag(table)}`;
+}
+
+/** The fix of orphan FK rows in existing schema mode (the target's own foreign keys are kept). */
+export function existingModeOrphanFix(table: string): string {
+  return `fix or delete those rows in the SQLite file, drop the foreign key in the app's migrations, or leave the table out with ${skipTableFlag(table)}`;
+}
+
+/** `format_type()` spelling of the override names valueProblems checks (`int4` → `integer`, `float4` → `real`). */
+function canonicalType(pgType: string): string {
+  const t = pgType.trim().toLowerCase().replace(/\s+/g, " ");
+  return ({ int4: "integer", int: "integer", int2: "smallint", float4: "real" } as Record<string, string>)[t] ?? t;
+}
+
+/**
+ * Translate mode: the `--type` overrides as a target catalog, so
+ * `valueProblems` refuses narrowing overrides (`real`, `integer`,
+ * `smallint`) whose values PostgreSQL would round or reject.
+ */
+export function overrideCatalog(plan: Plan, overrides: Record<string, string>): Map<string, TargetTable> {
+  const out = new Map<string, TargetTable>();
+  for (const t of plan.tables) {
+    const columns: TargetColumn[] = [];
+    for (const c of t.columns) {
+      const o = overrides[`${t.source}.${c.source}`];
+      if (o && !c.fromRowid) columns.push({ name: c.target, type: canonicalType(o), notNull: false, hasDefault: false, generated: false, sequence: false });
+    }
+    if (columns.length) out.set(t.target, { name: t.target, columns, hasRows: false, foreignKeys: [] });
+  }
+  return out;
+}
+
 /**
  * Values the type overrides cannot see, checked in SQLite before loading:
  * NULLs for NOT NULL columns, integers outside smallint/integer, and doubles
  * a 4-byte `real` would round (PostgreSQL would store them silently changed).
+ * `mode` picks the fix: the app's migrations (existing) or a `--type` override (translate).
  */
-export function valueProblems(db: SqliteDb, plan: Plan, catalog: Map<string, TargetTable>): PlanError[] {
+export function valueProblems(db: SqliteDb, plan: Plan, catalog: Map<string, TargetTable>, mode: "existing" | "translate" = "existing"): PlanError[] {
   const out: PlanError[] = [];
   for (const t of plan.tables) {
     const target = find(catalog.values(), t.target);
@@ -115,7 +158,8 @@ export function valueProblems(db: SqliteDb, plan: Plan, catalog: Map<string, Tar
       const q = quoteSqliteIdent(c.source);
       const report = (n: number, row: unknown[], what: string, fix: string) =>
         out.push({ table: t.source, column: c.source, key: showKey(keyNames, row.slice(1)), value: showValue(row[0]),
-          message: `table "${t.source}" column "${c.source}": ${n} ${what} for ${target.name}.${tc.name} ${tc.type}; first at row ${showKey(keyNames, row.slice(1))} value ${showValue(row[0])}`, fix });
+          message: `table "${t.source}" column "${c.source}": ${n} ${what} for ${target.name}.${tc.name} ${tc.type}; first at row ${showKey(keyNames, row.slice(1))} value ${showValue(row[0])}; ${fix}`, fix });
+      const widen = (pgType: string, existingFix: string) => (mode === "translate" ? `map the column with ${overrideFlag(t.source, c.source, pgType)}` : `${existingFix}, fix the row(s) in the SQLite file, or leave the table out with ${skipTableFlag(t.source)}`);
       const first = (cond: string, what: string, fix: string) => {
         const n = Number(db.prepare(`SELECT count(*) FROM ${qt} WHERE ${cond}`).pluck().get());
         if (n) report(n, db.prepare(`SELECT ${q}, ${keyExprs.join(", ")} FROM ${qt} WHERE ${cond} LIMIT 1`).raw().get() as unknown[], what, fix);
@@ -123,7 +167,7 @@ export function valueProblems(db: SqliteDb, plan: Plan, catalog: Map<string, Tar
       if (tc.notNull && !tc.hasDefault) first(`${q} IS NULL`, "NULL value(s)", "fix the rows, or make the column nullable in the app's migrations");
       else if (tc.notNull) first(`${q} IS NULL`, "NULL value(s) (a NOT NULL column; its default applies only when the column is left out)", "fix the rows, or make the column nullable in the app's migrations");
       const range = INT_RANGES[tc.type];
-      if (range) first(`typeof(${q}) = 'integer' AND (${q} < ${range[0]} OR ${q} > ${range[1]})`, "integer(s) out of range", "widen the column (bigint) in the app's migrations");
+      if (range) first(`typeof(${q}) = 'integer' AND (${q} < ${range[0]} OR ${q} > ${range[1]})`, "integer(s) out of range", widen("bigint", "widen the column (bigint) in the app's migrations"));
       if (tc.type === "real") {
         let n = 0;
         let bad: unknown[] | undefined;
@@ -131,7 +175,7 @@ export function valueProblems(db: SqliteDb, plan: Plan, catalog: Map<string, Tar
           const v = Number(r[0]);
           if (Math.fround(v) !== v) { n++; bad ??= r; }
         }
-        if (bad) report(n, bad, "value(s) that a 4-byte real would round", "make the column double precision in the app's migrations");
+        if (bad) report(n, bad, "value(s) that a 4-byte real would round", widen("double precision", "make the column double precision in the app's migrations"));
       }
     }
   }

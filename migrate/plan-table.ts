@@ -13,6 +13,7 @@ import type { CheckPlan, ColumnPlan, IndexPlan, PlanError, TablePlan } from "./p
 import { quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
 import { conversionForPgType, mapColumnType, overrideFlag } from "./type-mapping";
+import { existingModeFix } from "./existing-schema";
 
 export interface TableContext {
   db: SqliteDb;
@@ -23,6 +24,8 @@ export interface TableContext {
   checkUtf8?: boolean;
   /** Reasons for overrides that do not come from --type (existing schema mode). */
   overrideReasons?: Record<string, string>;
+  /** Existing schema mode: fixes name the app's migrations, the SQLite rows or --skip-table, not --type. */
+  existingMode?: boolean;
   translator: ExpressionTranslator;
   relations: NameAllocator;
   changes: IdentifierChange[];
@@ -98,7 +101,9 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
       : { uuid: f.kind === "uuid" || uuidCandidate, boolean: f.kind === "boolean", datetime: f.kind === "datetime", date: f.kind === "date", time: f.kind === "time" };
     const jsonCheck = [...c.checks, ...t.checks].some((k) => cx.translator.isJsonValidCheck(k.expression, c.name));
     jsonChecked.push(jsonCheck);
-    return { name: c.name, family: f, profile, checks, json: f.kind === "json" || jsonCheck || !!override, sampleAll: !!override };
+    const len = override ? /^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$/i.exec(override.trim()) : null;
+    const maxChars = len ? Number(len[1]) : !override && f.kind === "varchar" && f.length !== undefined ? f.length : undefined;
+    return { name: c.name, family: f, profile, checks, json: f.kind === "json" || jsonCheck || !!override, sampleAll: !!override, ...(maxChars !== undefined ? { maxChars } : {}) };
   });
   const stats = scanTable(db, t.name, scanCols, key);
   const rows = stats.size ? stats.values().next().value!.rows : Number(db.prepare(`SELECT count(*) FROM main.${quoteSqliteIdent(t.name)}`).pluck().get());
@@ -117,8 +122,9 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     });
     if (m.refusal) {
       const at = m.refusal.sample ? `; first at row ${m.refusal.sample.key} value ${m.refusal.sample.value}` : "";
-      cx.errors.push({ table: t.name, column: c.name, key: m.refusal.sample?.key, value: m.refusal.sample?.value, fix: m.refusal.fix,
-        message: `table "${t.name}" column "${c.name}": ${m.refusal.problem}${at}; fix the row(s) or map the column with ${m.refusal.fix}` });
+      const fix = cx.existingMode ? existingModeFix(t.name, m.refusal.suggest) : m.refusal.fix;
+      cx.errors.push({ table: t.name, column: c.name, key: m.refusal.sample?.key, value: m.refusal.sample?.value, fix,
+        message: `table "${t.name}" column "${c.name}": ${m.refusal.problem}${at}; ${cx.existingMode ? fix : `fix the row(s) or map the column with ${fix}`}` });
     }
     const col: ColumnPlan = {
       source: c.name, target: colNames.allocate(c.name), declaredType: c.declaredType, storage: s.storage, pgType: m.pgType,

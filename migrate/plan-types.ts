@@ -61,6 +61,10 @@ export interface ColumnStats {
   /** Integers beyond 2^53 (not exact as a double). */
   intBeyondDouble: number;
   firstIntBeyondDouble?: Sample;
+  /** First text value longer than the column's length limit (`ScanColumn.maxChars`). */
+  firstTooLong?: Sample;
+  /** First value that does not fit the scanned numeric(p,s) exactly. */
+  firstNumericMisfit?: Sample;
   /** First value of a storage class that the chosen type cannot take. */
   firstOfClass: Partial<Record<"integer" | "real" | "text" | "blob", Sample>>;
 }

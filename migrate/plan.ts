@@ -11,6 +11,7 @@ import type { ForeignKeyPlan, Plan, PlanError, TablePlan, ViewPlan } from "./pla
 import { quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
 import { showKey } from "./column-scan";
+import { existingModeOrphanFix, overrideCatalog, valueProblems } from "./existing-schema";
 import { assertTimeZone } from "./value-formats";
 import type { MappingOptions } from "./types";
 
@@ -74,7 +75,7 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
     referenced.set(parent.name.toLowerCase(), set);
   }
 
-  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, checkUtf8: internals.checkUtf8, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema };
+  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, existingMode: options.schemaMode === "existing", checkUtf8: internals.checkUtf8, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema };
   for (const key of Object.keys(cx.overrides)) {
     const [tn, ...rest] = key.split(".");
     const t = planned.find((x) => x.name === tn) ?? planned.find((x) => key.startsWith(`${x.name}.`));
@@ -122,13 +123,14 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
         const first = db.prepare(`SELECT ${keyExprs.join(", ")}, ${fk.from.map((c) => `c.${quoteSqliteIdent(c)}`).join(", ")} ${orphanSql} LIMIT 1`).raw().get() as unknown[];
         const keyNames = tp.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
         const where = `row ${showKey(keyNames, first.slice(0, keyExprs.length))} has ${showKey(fk.from, first.slice(keyExprs.length))}`;
-        if ((options.orphanForeignKeys ?? "refuse") === "not-valid") {
+        if ((options.orphanForeignKeys ?? "refuse") === "not-valid" && options.schemaMode !== "existing") {
           action = "create-not-valid";
           reason = `${orphans} orphan row(s) (first: ${where}); added NOT VALID by --orphan-fks not-valid`;
           tp.warnings.push(`foreign key (${fk.from.join(", ")}) → ${fk.parent}: ${reason}`);
         } else {
-          errors.push({ table: t.name, column: fk.from.join(", "), key: showKey(keyNames, first.slice(0, keyExprs.length)), fix: "--orphan-fks not-valid",
-            message: `table "${t.name}": ${orphans} row(s) reference missing ${fk.parent} rows via (${fk.from.join(", ")}); first: ${where}; fix the rows, or add the foreign key NOT VALID with --orphan-fks not-valid` });
+          const fix = options.schemaMode === "existing" ? existingModeOrphanFix(t.name) : "--orphan-fks not-valid";
+          errors.push({ table: t.name, column: fk.from.join(", "), key: showKey(keyNames, first.slice(0, keyExprs.length)), fix,
+            message: `table "${t.name}": ${orphans} row(s) reference missing ${fk.parent} rows via (${fk.from.join(", ")}); first: ${where}; ${options.schemaMode === "existing" ? fix : "fix the rows, or add the foreign key NOT VALID with --orphan-fks not-valid"}` });
           reason = `${orphans} orphan row(s)`;
         }
       }
@@ -156,5 +158,9 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
   if (triggers.length) warnings.push(`${triggers.length} trigger(s) not migrated: ${triggers.map((t) => t.name).join(", ")}`);
   for (const c of changes) if (c.reason !== "folded") warnings.push(`${c.kind} ${c.scope === schema ? "" : `${c.scope}.`}${c.source} → ${c.target} (${c.reason})`);
 
-  return { source: from, schema, sourceTimezone: zone, foldIdentifiers: fold, tables: tablePlans, views, triggers, skipped, identifiers: changes, warnings, errors };
+  const plan: Plan = { source: from, schema, sourceTimezone: zone, foldIdentifiers: fold, tables: tablePlans, views, triggers, skipped, identifiers: changes, warnings, errors };
+  // Translate mode: narrowing overrides (real, integer, smallint) whose values PostgreSQL would round or reject.
+  // Existing mode runs the same check against the target's actual column types (migrate.ts prepareExisting).
+  if (options.schemaMode !== "existing" && Object.keys(cx.overrides).length) errors.push(...valueProblems(db, plan, overrideCatalog(plan, cx.overrides), "translate"));
+  return plan;
 }

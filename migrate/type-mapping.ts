@@ -29,7 +29,8 @@ export interface MappingResult {
   epochUnit?: "s" | "ms" | "jd";
   reason: string;
   warnings: string[];
-  refusal?: { problem: string; sample?: Sample; fix: string };
+  /** `suggest`: the PostgreSQL type the values need (for fixes outside `--type`, e.g. existing schema mode). */
+  refusal?: { problem: string; sample?: Sample; fix: string; suggest?: string };
 }
 
 /** The `--type` argument that maps a column to `pgType`, quoted for a shell when needed. */
@@ -123,13 +124,13 @@ export function mapColumnType(input: MappingInput): MappingResult {
     const p = conversionProblem(conversion, s);
     const base: MappingResult = { pgType, conversion, reason, warnings, ...extra };
     if (!p) return base;
-    return { ...base, refusal: { problem: `${p.problem} cannot be stored as ${pgType}`, sample: p.sample, fix: overrideFlag(input.table, input.column, p.suggest) } };
+    return { ...base, refusal: { problem: `${p.problem} cannot be stored as ${pgType}`, sample: p.sample, fix: overrideFlag(input.table, input.column, p.suggest), suggest: p.suggest } };
   };
 
   if (input.override) {
     const conv = conversionForPgType(input.override);
     if (!conv) {
-      return { pgType: input.override, conversion: "text", reason: `override ${input.override}`, warnings, refusal: { problem: `unsupported override type ${JSON.stringify(input.override)}`, fix: overrideFlag(input.table, input.column, "text") } };
+      return { pgType: input.override, conversion: "text", reason: `override ${input.override}`, warnings, refusal: { problem: `unsupported override type ${JSON.stringify(input.override)}`, fix: overrideFlag(input.table, input.column, "text"), suggest: "text" } };
     }
     const pgType = input.override.trim();
     const extra: Partial<MappingResult> = conv === "timestamptz" || conv === "timestamp" ? { epochUnit: epochUnit(s) } : {};
@@ -139,14 +140,14 @@ export function mapColumnType(input: MappingInput): MappingResult {
     if (r.refusal) return r;
     const len = /^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$/i.exec(pgType);
     if (conv === "text" && len && s.maxTextChars > Number(len[1])) {
-      return { ...r, refusal: { problem: `values up to ${s.maxTextChars} characters do not fit ${pgType}`, sample: s.firstOfClass.text, fix: overrideFlag(input.table, input.column, "text") } };
+      return { ...r, refusal: { problem: `values up to ${s.maxTextChars} characters do not fit ${pgType}`, sample: s.firstTooLong, fix: overrideFlag(input.table, input.column, "text"), suggest: "text" } };
     }
     const ps = /^(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/i.exec(pgType);
     if (conv === "numeric" && ps) {
       const p = Number(ps[1]);
       const sc = Number(ps[2] ?? 0);
       if (s.numericIntDigits > p - sc || s.numericScale > sc) {
-        return { ...r, refusal: { problem: `values (up to ${s.numericIntDigits} integer digits, scale ${s.numericScale}) do not fit ${pgType} exactly`, fix: overrideFlag(input.table, input.column, "numeric") } };
+        return { ...r, refusal: { problem: `values (up to ${s.numericIntDigits} integer digits, scale ${s.numericScale}) do not fit ${pgType} exactly`, sample: s.firstNumericMisfit, fix: overrideFlag(input.table, input.column, "numeric"), suggest: "numeric" } };
       }
     }
     return r;
@@ -195,7 +196,8 @@ export function mapColumnType(input: MappingInput): MappingResult {
         if (s.maxTextChars <= f.length) {
           return refuse("text", `varchar(${f.length})`, `${decl}; every value fits${f.fixed ? " (char(n) would blank-pad, varchar keeps values exact)" : ""}`);
         }
-        warnings.push(`values up to ${s.maxTextChars} characters exceed ${input.declaredType}; using text (never truncated)`);
+        const at = s.firstTooLong ? `; first at row ${s.firstTooLong.key} value ${s.firstTooLong.value}` : "";
+        warnings.push(`values up to ${s.maxTextChars} characters exceed ${input.declaredType}${at}; using text (never truncated)`);
         return refuse("text", "text", `${decl}; values longer than declared`);
       }
       return refuse("text", "text", `${decl} (TEXT affinity)`);
@@ -203,7 +205,7 @@ export function mapColumnType(input: MappingInput): MappingResult {
     case "blob": {
       if (st.text > 0 && st.blob === 0 && st.integer + st.real === 0) return refuse("text", "text", `${decl}; every value is text`);
       if (st.text > 0 && st.blob > 0) {
-        return { pgType: "bytea", conversion: "bytea", reason: decl, warnings, refusal: { problem: `mixes ${st.text} text and ${st.blob} blob values`, sample: s.firstOfClass.text, fix: `${overrideFlag(input.table, input.column, "bytea")} (text stored as its UTF-8 bytes)` } };
+        return { pgType: "bytea", conversion: "bytea", reason: decl, warnings, refusal: { problem: `mixes ${st.text} text and ${st.blob} blob values`, sample: s.firstOfClass.text, fix: `${overrideFlag(input.table, input.column, "bytea")} (text stored as its UTF-8 bytes)`, suggest: "bytea" } };
       }
       return refuse("bytea", "bytea", `${decl} (BLOB affinity)`);
     }
@@ -217,7 +219,7 @@ export function mapColumnType(input: MappingInput): MappingResult {
       if (present.every((c) => c === "integer" || c === "real")) return s.intBeyondDouble > 0 ? refuse("numeric", "numeric", why) : refuse("double", "double precision", why);
       if (present.every((c) => c === "text")) return refuse("text", "text", why);
       if (present.every((c) => c === "blob")) return refuse("bytea", "bytea", why);
-      return { pgType: "text", conversion: "text", reason: why, warnings, refusal: { problem: `mixes storage classes ${present.join("/")}; widening to text is only done on request`, sample: s.firstOfClass[present[1]], fix: overrideFlag(input.table, input.column, "text") } };
+      return { pgType: "text", conversion: "text", reason: why, warnings, refusal: { problem: `mixes storage classes ${present.join("/")}; widening to text is only done on request`, sample: s.firstOfClass[present[1]], fix: overrideFlag(input.table, input.column, "text"), suggest: "text" } };
     }
     default: {
       const never: never = f;

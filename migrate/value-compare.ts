@@ -23,6 +23,8 @@ export function targetSelect(c: ColumnPlan, q: string): string {
     // The UTC wall clock to the microsecond: an instant, in a form the SQLite side reaches by string work alone.
     case "timestamptz": return `CASE WHEN isfinite(${q}) THEN to_char(${q} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') ELSE ${q}::text END`;
     case "timestamp": return `CASE WHEN isfinite(${q}) THEN to_char(${q}, 'YYYY-MM-DD HH24:MI:SS.US') ELSE ${q}::text END`;
+    // float4 → float8 is exact: prints the stored value (0.10000000149011612), not float4's shortest form (0.1).
+    case "double": return /^(real|float4)$/i.test(c.pgType.trim()) ? `${q}::float8::text` : `${q}::text`;
     default: return `${q}::text`;
   }
 }
