@@ -168,6 +168,18 @@ export function valueProblems(db: SqliteDb, plan: Plan, catalog: Map<string, Tar
       else if (tc.notNull) first(`${q} IS NULL`, "NULL value(s) (a NOT NULL column; its default applies only when the column is left out)", "fix the rows, or make the column nullable in the app's migrations");
       const range = INT_RANGES[tc.type];
       if (range) first(`typeof(${q}) = 'integer' AND (${q} < ${range[0]} OR ${q} > ${range[1]})`, "integer(s) out of range", widen("bigint", "widen the column (bigint) in the app's migrations"));
+      // Numbers go to text columns as their decimal text: PostgreSQL's COPY would reject one longer than varchar(n)/char(n).
+      const len = /^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$/i.exec(tc.type);
+      if (len) {
+        const max = Number(len[1]);
+        let n = 0;
+        let bad: unknown[] | undefined;
+        // Integers as SQLite prints them (exact beyond 2^53), reals as the encoder does (String()).
+        for (const r of db.prepare(`SELECT ${q}, ${keyExprs.join(", ")}, CASE WHEN typeof(${q}) = 'integer' THEN CAST(${q} AS TEXT) ELSE ${q} END FROM ${qt} WHERE typeof(${q}) IN ('real', 'integer')`).raw().iterate() as IterableIterator<unknown[]>) {
+          if (String(r[r.length - 1]).length > max) { n++; bad ??= r.slice(0, -1); }
+        }
+        if (bad) report(n, bad, `number(s) whose text is longer than ${max} characters`, widen("text", `widen the column (text, or a longer ${tc.type.replace(/\(.*$/, "")}) in the app's migrations`));
+      }
       if (tc.type === "real") {
         let n = 0;
         let bad: unknown[] | undefined;

@@ -105,6 +105,15 @@ describe("translate mode: narrowing --type overrides are refused before writing"
     assert.doesNotMatch(msg, /'short'/);
     assert.equal(await tableCount(db), 0);
   });
+
+  test("varchar(n) override too short for a number's text is refused before writing, not left to COPY", async () => {
+    // An untyped column keeps numbers as numbers (a TEXT column would store them as text).
+    const file = sqliteFile("varchar-number", `CREATE TABLE t (id INTEGER PRIMARY KEY, s); INSERT INTO t VALUES (1, 'abc'), (2, 1.5), (3, 12345), (4, 9007199254740993);`);
+    const db = await server.createDatabase("varcharnumber");
+    const msg = await refusal(() => migrate({ from: file, to: server.url(db), typeOverrides: { "t.s": "varchar(3)" } }));
+    assert.match(msg, /column "s": 2 number\(s\) whose text is longer than 3 characters for t\.s varchar\(3\); first at row id=3 value 12345; map the column with --type t\.s=text/);
+    assert.equal(await tableCount(db), 0);
+  });
 });
 
 describe("varchar(n) widened to text", () => {
