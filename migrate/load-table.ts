@@ -62,6 +62,13 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   let buf = "";
   const iter = stmt.iterate() as IterableIterator<unknown>;
   let lineSuspect = false;
+  // Rows go to COPY in large chunks, never one write per row; back-pressure is honoured.
+  const flush = async () => {
+    const ok = stream.write(buf);
+    buf = "";
+    opts.onProgress?.(rows);
+    if (!ok) await once(stream, "drain");
+  };
   try {
     suspect.utf8 = false;
     if (lineSql) {
@@ -70,12 +77,7 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
         if (!lineSuspect && line.includes("\uFFFD")) lineSuspect = true;
         buf += `${line}\n`;
         rows++;
-        if (buf.length >= COPY_CHUNK) {
-          const ok = stream.write(buf);
-          buf = "";
-          opts.onProgress?.(rows);
-          if (!ok) await once(stream, "drain");
-        }
+        if (buf.length >= COPY_CHUNK) await flush();
       }
     }
     for (const row of (lineSql ? [] : iter) as Iterable<unknown[]>) {
@@ -88,12 +90,7 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
         if (suspects.length < 1000) for (let i = 0; i < n; i++) if (typeof row[i] === "string" && (row[i] as string).includes("\uFFFD")) suspects.push({ col: i });
       }
       rows++;
-      if (buf.length >= COPY_CHUNK) {
-        const ok = stream.write(buf);
-        buf = "";
-        opts.onProgress?.(rows);
-        if (!ok) await once(stream, "drain");
-      }
+      if (buf.length >= COPY_CHUNK) await flush();
     }
     stream.end(buf);
     await finished(stream);

@@ -154,6 +154,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         warnings.push(`${what} not created: PostgreSQL refused it (${redactError(err, options).message})`);
       }
     };
+    const loadOne = async (tp: Plan["tables"][number], freeze: boolean) => {
+      progress({ kind: "table-start", table: tp.source, totalRows: tp.rows });
+      const r = await loadTable(src.db, client, tp, { schema, zone, freeze, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
+      progress({ kind: "table-done", table: tp.source, rows: r.rows, ms: r.ms });
+      log(`loaded ${tp.source} → ${schema}.${tp.target}: ${r.rows} rows in ${r.ms} ms`);
+      tables.push({ source: tp.source, target: tp.target, rows: r.rows, loadMs: r.ms, warnings: tableWarnings(tp), columns: tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason })) });
+    };
     const optional = (s: DdlStatement): string | null =>
       s.kind === "create-view" ? `view ${s.view.source}` : s.kind === "add-check" ? `CHECK ${s.name} on ${s.table}` : s.kind === "create-index" && (s.index.where || s.index.keys.includes("(")) ? `index ${s.index.source}` : null;
     try {
@@ -173,13 +180,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         timings.schemaMs = 0;
         t = Date.now();
         for (const sql of prepared.dropForLoad) await client.query(sql);
-        for (const tp of prepared.order) {
-          progress({ kind: "table-start", table: tp.source, totalRows: tp.rows });
-          const r = await loadTable(src.db, client, tp, { schema, zone, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
-          progress({ kind: "table-done", table: tp.source, rows: r.rows, ms: r.ms });
-          log(`loaded ${tp.source} → ${schema}.${tp.target}: ${r.rows} rows in ${r.ms} ms`);
-          tables.push({ source: tp.source, target: tp.target, rows: r.rows, loadMs: r.ms, warnings: tableWarnings(tp), columns: tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason })) });
-        }
+        for (const tp of prepared.order) await loadOne(tp, false);
         timings.loadMs = Date.now() - t;
         progress({ kind: "phase", phase: "load", ms: timings.loadMs });
         t = Date.now();
@@ -208,14 +209,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       progress({ kind: "phase", phase: "schema", ms: timings.schemaMs });
 
       t = Date.now();
-      for (const tp of plan.tables) {
-        progress({ kind: "table-start", table: tp.source, totalRows: tp.rows });
-        // FREEZE: the table was created in this transaction, so rows are written already frozen.
-        const r = await loadTable(src.db, client, tp, { schema, zone, freeze: true, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
-        progress({ kind: "table-done", table: tp.source, rows: r.rows, ms: r.ms });
-        log(`loaded ${tp.source} → ${schema}.${tp.target}: ${r.rows} rows in ${r.ms} ms`);
-        tables.push({ source: tp.source, target: tp.target, rows: r.rows, loadMs: r.ms, warnings: tableWarnings(tp), columns: tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason })) });
-      }
+      // FREEZE: the tables were created in this transaction, so rows are written already frozen.
+      for (const tp of plan.tables) await loadOne(tp, true);
       timings.loadMs = Date.now() - t;
       progress({ kind: "phase", phase: "load", ms: timings.loadMs });
 
