@@ -17,6 +17,7 @@ import { sqliteFingerprint } from "../infra/fingerprint";
 import { migrationProvider } from "../infra/migration-provider";
 import type { MigrationInputs, MigrationOutputs } from "../infra/migration-types";
 import { startPostgres, type TestServer } from "./support/postgres";
+import { startPollingReader } from "./support/polling-reader";
 
 const provider = migrationProvider();
 const OWNER_PW = "0wner:p@ss/word#1";
@@ -204,27 +205,14 @@ describe("migration provider", () => {
     const albumOid = await oid("album");
     const artistOid = await oid("artist");
     const probe = `SELECT count(*)::int AS n, md5(string_agg(name, ',' ORDER BY id)) AS h FROM app.artist`;
-    const reader = new Client({ connectionString: pg.url(db, "mig_app", APP_PW) });
-    await reader.connect();
-    const seen = new Map<string, number>();
-    const errors: string[] = [];
-    let stop = false;
-    const loop = (async () => {
-      while (!stop) {
-        try {
-          const r = (await reader.query<{ n: number; h: string }>(probe)).rows[0]!;
-          seen.set(`${r.n}:${r.h}`, (seen.get(`${r.n}:${r.h}`) ?? 0) + 1);
-        } catch (err) { errors.push((err as Error).message); }
-      }
-    })();
+    const reader = await startPollingReader(pg.url(db, "mig_app", APP_PW), probe);
+    const { seen, errors } = reader;
     let out: MigrationOutputs;
     try {
       out = (await provider.update!("id", state, news)).outs!;
       await new Promise((r) => setTimeout(r, 50));
     } finally {
-      stop = true;
-      await loop;
-      await reader.end();
+      await reader.stop();
     }
     assert.deepEqual(errors, []);
     assert.equal(seen.size, 2, `the reader saw exactly the old and the new table: ${[...seen.keys()].join(" | ")}`);

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "pg";
 import { swapTables } from "../infra/resync";
 import { startPostgres, type TestServer } from "./support/postgres";
+import { startPollingReader } from "./support/polling-reader";
 
 const ROWS = 100_000;
 
@@ -61,22 +62,8 @@ describe("re-sync swap", () => {
     assert.notEqual(old.h, fresh.h);
 
     // The reader connects as the app role: it also proves the privileges hold throughout.
-    const reader = new Client({ connectionString: appUrl() });
-    await reader.connect();
-    const seen = new Map<string, number>();
-    const errors: string[] = [];
-    let stop = false;
-    const loop = (async () => {
-      while (!stop) {
-        try {
-          const r = (await reader.query<{ n: number; h: string }>(snapshot)).rows[0]!;
-          const key = `${r.n}:${r.h}`;
-          seen.set(key, (seen.get(key) ?? 0) + 1);
-        } catch (err) {
-          errors.push((err as Error).message);
-        }
-      }
-    })();
+    const reader = await startPollingReader(appUrl(), snapshot);
+    const { seen, errors } = reader;
     try {
       while ((seen.get(`${old.n}:${old.h}`) ?? 0) < 2) await new Promise((r) => setTimeout(r, 10));
       const result = await asOwner((c) => swapTables(c, { schema: "public", stageSchema: "stage", replace: ["Artist"], add: [], drop: [] }));
@@ -89,9 +76,7 @@ describe("re-sync swap", () => {
       assert.equal(result.foreignKeys, 1);
       assert.equal(result.views, 2);
     } finally {
-      stop = true;
-      await loop;
-      await reader.end();
+      await reader.stop();
     }
     assert.deepEqual(errors, []);
     assert.deepEqual([...seen.keys()].sort(), [`${old.n}:${old.h}`, `${fresh.n}:${fresh.h}`].sort(), "the reader saw only the old and the new table");
