@@ -43,4 +43,6 @@ if [ "$stack" = dev ]; then
     fi
   done
 fi
+# The migration's dynamic provider runs the compiled engine (dist/): keep it current.
+npm run -s build
 exec pulumi up --stack "$stack" "$@"
