@@ -27,7 +27,7 @@ import {
 import type { BenchTarget } from "./target";
 import { compareFingerprints, fingerprint, type TargetFingerprint } from "./target-check";
 
-const USAGE = `usage: npm run bench -- --rows N[,N...] [--runs 3[,R...]] [--json out.json] [--only ours,ours-verify,pgloader,limit] [--no-build] [--cache-dir DIR]
+const USAGE = `usage: npm run bench -- --rows N[,N...] [--runs 3[,R...]] [--json out.json] [--only ours,ours-verify,pgloader,limit] [--no-build] [--cache-dir DIR] [--jobs N]
   e.g. nice npm run bench -- --rows 250000,1000000,2000000 --json bench/out/ratios.json`;
 
 const ALL: ContenderId[] = ["ours", "ours-verify", "pgloader", "limit"];
@@ -42,9 +42,11 @@ function parseCli(): { rows: number[]; runs: number[]; json: string; only: Conte
       only: { type: "string" },
       "no-build": { type: "boolean", default: false },
       "cache-dir": { type: "string" },
+      jobs: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
+  if (values.jobs !== undefined) oursArgs = ["--jobs", values.jobs];
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -108,12 +110,15 @@ function skipReason(id: ContenderId): string | undefined {
   }
 }
 
+/** Extra arguments for our migrate (`--jobs N` on the bench command line). */
+let oursArgs: string[] = [];
+
 async function runOne(id: ContenderId, dbPath: string, target: BenchTarget): Promise<Measurement | OursMeasurement | LimitMeasurement> {
   switch (id) {
     case "ours":
-      return await runOurs(dbPath, target, false);
+      return await runOurs(dbPath, target, false, oursArgs);
     case "ours-verify":
-      return await runOurs(dbPath, target, true);
+      return await runOurs(dbPath, target, true, oursArgs);
     case "pgloader":
       return await runPgloader(dbPath, target);
     case "limit":

@@ -21,6 +21,10 @@ Options shared by all commands:
   --source-timezone ZONE      IANA zone of naive SQLite datetimes (default UTC)
   --fold-identifiers          fold names to lower case instead of keeping them exactly
   --orphan-fks refuse|not-valid  orphan FK rows: refuse (default) or add the FK NOT VALID
+  --jobs N                    threads reading the SQLite file in parallel, all on one snapshot (default:
+                              the cores, at most 4; 1 = no reader threads). Big tables are split by rowid
+                              range for the scan and the COPY text; PostgreSQL is fed over one connection
+                              in one transaction (migrate), which keeps the migration atomic
   -h, --help                  this help`;
 
 const HELP: Record<string, string> = {
@@ -55,7 +59,6 @@ transaction: on any failure the target is left exactly as it was.
   --report FILE               write a JSON report (rows, timings, type mappings, warnings)
   --replace                   replace tables of the same names in a non-empty target schema
   --no-verify                 skip value-by-value verification (benchmarks only)
-  --jobs N                    accepted for compatibility; tables load one after another in one transaction
   --schema-mode MODE          translate (default): create tables from the SQLite schema;
                               existing: load into tables the app's migrations created (matched by name,
                               values checked against the target types, FK order, sequences reset)
@@ -102,9 +105,9 @@ const OPTIONS = {
 } satisfies ParseArgsConfig["options"];
 
 const ALLOWED: Record<string, string[]> = {
-  plan: ["from", "schema", "json", "type", "source-timezone", "fold-identifiers", "orphan-fks", "help"],
+  plan: ["from", "schema", "json", "type", "source-timezone", "fold-identifiers", "orphan-fks", "jobs", "help"],
   migrate: ["from", "to", "schema", "report", "type", "source-timezone", "replace", "no-verify", "jobs", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "schema-command", "help"],
-  verify: ["from", "to", "schema", "type", "source-timezone", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "help"],
+  verify: ["from", "to", "schema", "type", "source-timezone", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "jobs", "help"],
 };
 
 function parseOverrides(list: string[] | undefined): Record<string, string> {
@@ -168,7 +171,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values["skip-table"] ? { skipTables: values["skip-table"] as string[] } : {}),
     };
     if (command === "plan") {
-      const plan = buildPlan(from, mapping, { checkUtf8: true });
+      const plan = buildPlan(from, mapping, { checkUtf8: true }, { jobs });
       process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
       return plan.errors.length ? 1 : 0;
     }

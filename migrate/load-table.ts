@@ -11,6 +11,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { encoderFor, sourceExpression, sqlLineExpression, suspect } from "./copy-encode";
 import { showKey, showValue } from "./column-scan";
 import type { TablePlan } from "./plan-types";
+import type { ReaderPool } from "./reader-pool";
 import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
 import { overrideFlag } from "./type-mapping";
@@ -31,6 +32,8 @@ export interface LoadOptions {
   /** COPY ... WITH (FREEZE): only when the table was created (or truncated) in the current transaction. */
   freeze?: boolean;
   onProgress?: (rows: number) => void;
+  /** Reader threads (`--jobs`): when it has any, they read and encode; this thread only forwards bytes. */
+  readers?: ReaderPool;
 }
 
 function keyNames(t: TablePlan): string[] {
@@ -49,58 +52,41 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
   const from = `FROM main.${quoteSqliteIdent(t.source)}`;
   const lineSql = sqlLineExpression(cols, quoteSqliteIdent);
-  const stmt = lineSql
-    ? db.prepare(`SELECT ${lineSql} ${from}`).pluck()
-    : db.prepare(`SELECT ${cols.map((c) => sourceExpression(c, quoteSqliteIdent)).join(", ")} ${from}`).raw();
-  // JS numbers are exact up to 2^53 and much cheaper than BigInt; the scan says when that is not enough.
-  if (!lineSql) stmt.safeIntegers(!!t.bigIntegers);
+  const selectSql = (where: string) => lineSql
+    ? `SELECT ${lineSql} ${from}${where}`
+    : `SELECT ${cols.map((c) => sourceExpression(c, quoteSqliteIdent)).join(", ")} ${from}${where}`;
   const n = cols.length;
   const target = qualified(opts.schema, opts.name ?? t.target);
   const stream = client.query(copyFrom(`COPY ${target} (${cols.map((c) => quoteIdent(c.target)).join(", ")}) FROM STDIN${opts.freeze ? " WITH (FREEZE)" : ""}`));
-  const suspects: { col: number }[] = [];
-  let rows = 0;
-  let buf = "";
-  const iter = stmt.iterate() as IterableIterator<unknown>;
+  let suspects: number[] = [];
   let lineSuspect = false;
+  let rows = 0;
   // Rows go to COPY in large chunks, never one write per row; back-pressure is honoured.
-  const flush = async () => {
-    const ok = stream.write(buf);
-    buf = "";
+  const write = async (chunk: string | Buffer, chunkRows: number) => {
+    const ok = stream.write(chunk);
+    rows += chunkRows;
     opts.onProgress?.(rows);
     if (!ok) await once(stream, "drain");
   };
   try {
-    suspect.utf8 = false;
-    if (lineSql) {
-      // SQLite built the whole line; U+FFFD means invalid UTF-8 may be somewhere in it.
-      for (const line of iter as IterableIterator<string>) {
-        if (!lineSuspect && line.includes("\uFFFD")) lineSuspect = true;
-        buf += `${line}\n`;
-        rows++;
-        if (buf.length >= COPY_CHUNK) await flush();
-      }
+    if (opts.readers && opts.readers.size > 0) {
+      const done = await opts.readers.stream(t.source, lineSql
+        ? { kind: "lines", sql: selectSql, chunkChars: COPY_CHUNK }
+        : { kind: "rows", sql: selectSql, chunkChars: COPY_CHUNK, columns: cols, zone: opts.zone, safeIntegers: !!t.bigIntegers }, write);
+      lineSuspect = done.lineSuspect;
+      suspects = done.suspectCols;
+      if (done.rows !== rows) throw new Error(`readers produced ${done.rows} rows but ${rows} were sent`);
+    } else {
+      ({ lineSuspect, suspects } = await encodeInline(db, t, lineSql !== null, selectSql(""), encoders, n, write));
     }
-    for (const row of (lineSql ? [] : iter) as Iterable<unknown[]>) {
-      buf += encoders[0](row[0]);
-      for (let i = 1; i < n; i++) buf += `\t${encoders[i](row[i])}`;
-      buf += "\n";
-      if (suspect.utf8) {
-        // better-sqlite3 decoded invalid UTF-8 as U+FFFD somewhere in this row: check its raw bytes afterwards.
-        suspect.utf8 = false;
-        if (suspects.length < 1000) for (let i = 0; i < n; i++) if (typeof row[i] === "string" && (row[i] as string).includes("\uFFFD")) suspects.push({ col: i });
-      }
-      rows++;
-      if (buf.length >= COPY_CHUNK) await flush();
-    }
-    stream.end(buf);
+    stream.end();
     await finished(stream);
   } catch (err) {
-    iter.return?.();
     stream.destroy(err as Error);
     throw new Error(`loading table "${t.source}" failed: ${(err as Error).message}`);
   }
   // Rare: some text held U+FFFD. Read those columns' raw bytes to tell real U+FFFD from invalid UTF-8.
-  const suspectCols = lineSuspect ? cols.map((c, i) => (c.conversion !== "bytea" && c.storage.text > 0 ? i : -1)).filter((i) => i >= 0) : suspects.map((x) => x.col);
+  const suspectCols = lineSuspect ? cols.map((c, i) => (c.conversion !== "bytea" && c.storage.text > 0 ? i : -1)).filter((i) => i >= 0) : suspects;
   for (const ci of new Set(suspectCols)) {
     const c = cols[ci];
     const q = c.fromRowid ? c.source : quoteSqliteIdent(c.source);
@@ -116,4 +102,46 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   if (typeof copied === "number" && copied !== rows) throw new Error(`table "${t.source}": COPY stored ${copied} rows but ${rows} were read`);
   opts.onProgress?.(rows);
   return { rows, ms: Date.now() - started };
+}
+
+/** Reads and encodes on this thread (no reader threads): SQLite builds each line, or the JS encoders do. */
+async function encodeInline(db: SqliteDb, t: TablePlan, sqlLines: boolean, sql: string, encoders: ((v: unknown) => string)[], n: number,
+  write: (chunk: string, rows: number) => Promise<void>): Promise<{ lineSuspect: boolean; suspects: number[] }> {
+  const stmt = sqlLines ? db.prepare(sql).pluck() : db.prepare(sql).raw();
+  // JS numbers are exact up to 2^53 and much cheaper than BigInt; the scan says when that is not enough.
+  if (!sqlLines) stmt.safeIntegers(!!t.bigIntegers);
+  const suspects = new Set<number>();
+  let lineSuspect = false;
+  let buf = "";
+  let rows = 0;
+  const iter = stmt.iterate() as IterableIterator<unknown>;
+  try {
+    suspect.utf8 = false;
+    if (sqlLines) {
+      // SQLite built the whole line; U+FFFD means invalid UTF-8 may be somewhere in it.
+      for (const line of iter as IterableIterator<string>) {
+        if (!lineSuspect && line.includes("\uFFFD")) lineSuspect = true;
+        buf += `${line}\n`;
+        rows++;
+        if (buf.length >= COPY_CHUNK) { await write(buf, rows); buf = ""; rows = 0; }
+      }
+    } else {
+      for (const row of iter as Iterable<unknown[]>) {
+        buf += encoders[0](row[0]);
+        for (let i = 1; i < n; i++) buf += `\t${encoders[i](row[i])}`;
+        buf += "\n";
+        if (suspect.utf8) {
+          // better-sqlite3 decoded invalid UTF-8 as U+FFFD somewhere in this row: check its raw bytes afterwards.
+          suspect.utf8 = false;
+          for (let i = 0; i < n; i++) if (typeof row[i] === "string" && (row[i] as string).includes("\uFFFD")) suspects.add(i);
+        }
+        rows++;
+        if (buf.length >= COPY_CHUNK) { await write(buf, rows); buf = ""; rows = 0; }
+      }
+    }
+    if (buf.length) await write(buf, rows);
+  } finally {
+    iter.return?.();
+  }
+  return { lineSuspect, suspects: [...suspects] };
 }

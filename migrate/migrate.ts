@@ -14,13 +14,14 @@ import { connect, redactError } from "./pg-connection";
 import { quoteLiteral } from "./quote";
 import { foreignKeyDdl, renderStatement, tableCreateDdl, tablePostLoadDdl, viewDdl, type DdlStatement } from "./render-ddl";
 import { runSchemaCommand } from "./schema-command";
+import { readerOptions } from "./reader-pool";
 import { openSource, type SqliteDb } from "./sqlite-source";
 import type { MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
 import { verifyTable } from "./verify-table";
 import { alignPlan, cycleForeignKeys, enumProblems, existingOverrides, fkOrder, foreignKeySql, readTargetCatalog, sequenceResetSql, valueProblems } from "./existing-schema";
 import type { PlanError } from "./plan-types";
 import { qualified, quoteSqliteIdent } from "./quote";
-import { showKey, showValue } from "./column-scan";
+import { showKey, showValue, type AggregateRunner } from "./column-scan";
 
 /** Session settings for loading and reading back: naive datetimes are read in the source zone. */
 export async function setSession(client: Client, zone: string): Promise<void> {
@@ -79,12 +80,12 @@ export function sqliteErrors<T>(path: string, fn: () => T): T {
  * problem together before any row is written, then return the plan aligned
  * to the target names, the FK load order and the sequence resets.
  */
-async function prepareExisting(db: SqliteDb, client: Client, first: Plan, options: MigrateOptions): Promise<{ plan: Plan; order: Plan["tables"]; sequenceSql: string[]; dropForLoad: string[]; readdAfterLoad: string[] }> {
+async function prepareExisting(db: SqliteDb, client: Client, first: Plan, options: MigrateOptions, runAggregate: AggregateRunner): Promise<{ plan: Plan; order: Plan["tables"]; sequenceSql: string[]; dropForLoad: string[]; readdAfterLoad: string[] }> {
   const schema = first.schema;
   const catalog = await readTargetCatalog(client, schema);
   if (catalog.size === 0) throw new Error(`migration refused, target not touched: --schema-mode existing but schema "${schema}" has no tables; run the schema command (e.g. alembic upgrade head) first`);
   const { overrides, reasons, problems } = existingOverrides(first, catalog, options.typeOverrides ?? {});
-  const plan = planFromDatabase(db, options.from, { ...options, typeOverrides: { ...overrides, ...(options.typeOverrides ?? {}) } }, { overrideReasons: reasons });
+  const plan = planFromDatabase(db, options.from, { ...options, typeOverrides: { ...overrides, ...(options.typeOverrides ?? {}) } }, { overrideReasons: reasons, runAggregate });
   const aligned = problems.length ? plan : alignPlan(plan, catalog);
   const errors: PlanError[] = [...problems, ...plan.errors];
   // Every misfit is reported together: the value checks run on the columns that do match even when others do not.
@@ -127,9 +128,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   const progress = options.onProgress ?? (() => undefined);
   const zone = options.sourceTimezone ?? "UTC";
   const existingMode = options.schemaMode === "existing";
-  const src = openSource(options.from);
+  const src = openSource(options.from, readerOptions(options, log));
   try {
-    let plan = sqliteErrors(options.from, () => planFromDatabase(src.db, options.from, options));
+    let plan = sqliteErrors(options.from, () => planFromDatabase(src.db, options.from, options, { runAggregate: src.readers.aggregate }));
     let planMs = Date.now() - t0;
     progress({ kind: "phase", phase: "plan", ms: planMs });
     // In existing mode the target columns' types decide, so refusals are judged after reading them.
@@ -156,7 +157,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
     };
     const loadOne = async (tp: Plan["tables"][number], freeze: boolean) => {
       progress({ kind: "table-start", table: tp.source, totalRows: tp.rows });
-      const r = await loadTable(src.db, client, tp, { schema, zone, freeze, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
+      const r = await loadTable(src.db, client, tp, { schema, zone, freeze, readers: src.readers, onProgress: (rows) => progress({ kind: "table-progress", table: tp.source, rows, totalRows: tp.rows }) });
       progress({ kind: "table-done", table: tp.source, rows: r.rows, ms: r.ms });
       log(`loaded ${tp.source} → ${schema}.${tp.target}: ${r.rows} rows in ${r.ms} ms`);
       tables.push({ source: tp.source, target: tp.target, rows: r.rows, loadMs: r.ms, warnings: tableWarnings(tp), columns: tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason })) });
@@ -172,7 +173,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sqlite-to-postgres:${schema}`]);
       let t = Date.now();
       if (existingMode) {
-        const prepared = await prepareExisting(src.db, client, plan, options);
+        const prepared = await prepareExisting(src.db, client, plan, options, src.readers.aggregate);
         plan = prepared.plan;
         planMs += Date.now() - t;
         timings.planMs = planMs;
@@ -256,9 +257,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
 /** Compares an already migrated target with the SQLite file, value by value. */
 export async function verify(options: MigrateOptions): Promise<VerifyReport> {
   const zone = options.sourceTimezone ?? "UTC";
-  const src = openSource(options.from);
+  const src = openSource(options.from, readerOptions(options, options.log ?? (() => undefined)));
   try {
-    let plan = planFromDatabase(src.db, options.from, options);
+    let plan = planFromDatabase(src.db, options.from, options, { runAggregate: src.readers.aggregate });
     if (plan.errors.length && options.schemaMode !== "existing") throw new Error(formatPlanErrors(plan));
     const client = await connect(options);
     try {
@@ -267,7 +268,7 @@ export async function verify(options: MigrateOptions): Promise<VerifyReport> {
       if (options.schemaMode === "existing") {
         const catalog = await readTargetCatalog(client, plan.schema);
         const { overrides, reasons, problems } = existingOverrides(plan, catalog, options.typeOverrides ?? {});
-        const typed = planFromDatabase(src.db, options.from, { ...options, typeOverrides: { ...overrides, ...(options.typeOverrides ?? {}) } }, { overrideReasons: reasons });
+        const typed = planFromDatabase(src.db, options.from, { ...options, typeOverrides: { ...overrides, ...(options.typeOverrides ?? {}) } }, { overrideReasons: reasons, runAggregate: src.readers.aggregate });
         if (problems.length || typed.errors.length) throw new Error(formatPlanErrors({ ...typed, errors: [...problems, ...typed.errors] }));
         plan = alignPlan(typed, catalog);
       }

@@ -43,8 +43,14 @@ export interface MigrateOptions extends MappingOptions, ConnectionOptions {
   replace?: boolean;
   /** Verify value by value after loading. Default true. */
   verify?: boolean;
-  /** Tables loaded in parallel. Default 2. */
+  /**
+   * Threads that read the SQLite file in parallel, all on one snapshot: the scan and the
+   * COPY text of big tables are split by rowid range between them. PostgreSQL is still fed
+   * over one connection in one transaction (atomicity). Default: the cores, at most 4.
+   */
   jobs?: number;
+  /** Tables with fewer rows are not split between readers (default 50,000; tests set it low). */
+  parallelMinRows?: number;
   /**
    * `existing` mode: shell command that creates the schema (e.g. `alembic upgrade head`), run
    * through /bin/sh before the load with DATABASE_URL and PG* set to the target. Output is redacted.

@@ -1,0 +1,302 @@
+/**
+ * `--jobs`: reader threads that read the SQLite file in parallel, each on
+ * its own read-only connection, all on the SAME snapshot as the main
+ * connection. Tables are split by rowid range: the scan's aggregates run
+ * on every reader at once (merged here), and the load's COPY text is
+ * produced by the readers while the main thread only forwards it to
+ * PostgreSQL. PostgreSQL itself is fed over one connection, in one
+ * transaction: that is what keeps the migration atomic.
+ *
+ * Same snapshot: a probe connection's `PRAGMA data_version` changes when
+ * any other connection commits. It is read before the main connection
+ * begins its read transaction and after the last reader began; equal means
+ * no commit happened in between, so every reader sees the main snapshot
+ * (WAL or rollback journal alike). Otherwise everything begins again.
+ * https://www.sqlite.org/pragma.html#pragma_data_version
+ * (The -shm file is deliberately not read directly: closing any descriptor
+ * of it would drop this process's POSIX locks on it, which SQLite relies on.)
+ */
+import Database from "better-sqlite3";
+import { statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import type { AggregateRunner, Merge } from "./column-scan";
+import { READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask, type StreamDone } from "./reader-protocol";
+import type { ColumnPlan } from "./plan-types";
+import { quoteSqliteIdent } from "./quote";
+import type { SqliteDb } from "./sqlite-source";
+
+/** Tables with fewer rows are read by one thread (splitting costs more than it saves). */
+export const PARALLEL_MIN_ROWS = 50_000;
+const READY_TIMEOUT_MS = 15_000;
+const CREDITS = 2;
+
+interface Reader {
+  worker: Worker;
+  syncPort: MessagePort;
+  streamPort: MessagePort;
+}
+
+export interface StreamTask {
+  kind: "lines" | "rows";
+  /** The SELECT for one range: `where` is `WHERE rowid BETWEEN a AND b` or empty. */
+  sql: (where: string) => string;
+  chunkChars: number;
+  /** For "rows": what the reader needs to encode. */
+  columns?: ColumnPlan[];
+  zone?: string;
+  safeIntegers?: boolean;
+}
+
+/** Default `--jobs`: the cores, at most 4. */
+export const DEFAULT_JOBS = Math.max(1, Math.min(4, availableParallelism()));
+/** Files smaller than this are read on the main thread only: starting reader threads would cost more than it saves. */
+const READERS_MIN_BYTES = 8 * 1024 * 1024;
+
+/** `--jobs N`: N threads read the SQLite file (this one and N-1 readers on the same snapshot). */
+export function readerOptions(options: { from: string; jobs?: number; parallelMinRows?: number }, log: (line: string) => void): { readers: number; parallelMinRows?: number; log: (line: string) => void } {
+  const jobs = options.jobs ?? DEFAULT_JOBS;
+  let bytes = 0;
+  for (const f of [options.from, `${options.from}-wal`]) { try { bytes += statSync(f).size; } catch { /* absent */ } }
+  const wanted = jobs > 1 && (options.parallelMinRows !== undefined || bytes >= READERS_MIN_BYTES);
+  return { readers: wanted ? jobs - 1 : 0, log, ...(options.parallelMinRows !== undefined ? { parallelMinRows: options.parallelMinRows } : {}) };
+}
+
+function workerFile(): { file: string; execArgv?: string[] } {
+  // Under tsx (tests, scripts) the sources are .ts; the compiled package runs .js.
+  if (__filename.endsWith(".ts")) return { file: join(__dirname, "reader-worker.ts"), execArgv: ["--require", "tsx/cjs"] };
+  return { file: join(__dirname, "reader-worker.js") };
+}
+
+function toError(e: { message: string; code?: string }): Error {
+  const err = new Error(e.message) as Error & { code?: string };
+  if (e.code) err.code = e.code;
+  return err;
+}
+
+function mergeValues(merge: Merge, a: unknown, b: unknown): unknown {
+  if (a === null || a === undefined) return merge === "sum" ? (b ?? null) : b;
+  if (b === null || b === undefined) return a;
+  if (merge === "sum") return typeof a === "bigint" && typeof b === "bigint" ? a + b : Number(a) + Number(b);
+  if (merge === "max") return (b as number | bigint) > (a as number | bigint) ? b : a;
+  return (b as number | bigint) < (a as number | bigint) ? b : a;
+}
+
+export class ReaderPool {
+  private nextId = 1;
+  private readonly signal: Int32Array;
+
+  private constructor(private readonly db: SqliteDb, private readonly readers: Reader[], signal: SharedArrayBuffer, private readonly minRows: number) {
+    this.signal = new Int32Array(signal);
+  }
+
+  /** Number of reader threads (0: everything runs on the main connection). */
+  get size(): number {
+    return this.readers.length;
+  }
+
+  /** A pool without threads. */
+  static inline(db: SqliteDb): ReaderPool {
+    return new ReaderPool(db, [], new SharedArrayBuffer(4), Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Starts `n` readers that see the snapshot `db` began at. `begin` (re)starts
+   * the main connection's read transaction; it is called again if a writer
+   * committed while the readers began. Falls back to no readers (and says why)
+   * when the snapshot cannot be shared.
+   */
+  static start(path: string, db: SqliteDb, n: number, begin: () => void, log: (line: string) => void, minRows = PARALLEL_MIN_ROWS): ReaderPool {
+    const signal = new SharedArrayBuffer(4 * READER_SIGNAL.stride * n);
+    const sig = new Int32Array(signal);
+    const readers: Reader[] = [];
+    const { file, execArgv } = workerFile();
+    for (let i = 0; i < n; i++) {
+      const sync = new MessageChannel();
+      const stream = new MessageChannel();
+      const init: ReaderInit = { path, index: i, signal, syncPort: sync.port2, streamPort: stream.port2 };
+      const worker = new Worker(file, { workerData: init, transferList: [sync.port2, stream.port2], ...(execArgv ? { execArgv } : {}) });
+      worker.unref();
+      readers.push({ worker, syncPort: sync.port1, streamPort: stream.port1 });
+    }
+    const pool = new ReaderPool(db, readers, signal, minRows);
+    /** Waits until slot `what` of every reader is not `unset`; returns the first failure message. */
+    const waitAll = (what: number, ok: (v: number) => boolean): string => {
+      for (let i = 0; i < n; i++) {
+        const at = i * READER_SIGNAL.stride + what;
+        const deadline = Date.now() + READY_TIMEOUT_MS;
+        while (!ok(Atomics.load(sig, at)) && Atomics.load(sig, at) >= 0 && Date.now() < deadline) Atomics.wait(sig, at, Atomics.load(sig, at), 50);
+        if (!ok(Atomics.load(sig, at))) {
+          const msg = receiveMessageOnPort(readers[i].syncPort)?.message as ReaderReply | undefined;
+          return msg && "error" in msg ? msg.error.message : "reader thread did not answer";
+        }
+      }
+      return "";
+    };
+    let reason = waitAll(READER_SIGNAL.ready, (v) => v === 1);
+    if (!reason) {
+      const probe = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+      try {
+        const version = () => Number(probe.pragma("data_version", { simple: true }));
+        // The window between the two versions is only the time the readers take to begin (about a millisecond).
+        for (let generation = 1; generation <= 20 && !reason; generation++) {
+          const before = version();
+          if (db.inTransaction) db.exec("COMMIT");
+          begin();
+          for (const r of readers) r.worker.postMessage({ kind: "begin", generation } satisfies ReaderTask);
+          reason = waitAll(READER_SIGNAL.began, (v) => v === generation);
+          if (!reason && version() === before) return pool;
+        }
+      } finally {
+        probe.close();
+      }
+      reason ||= "a writer kept committing while the readers began";
+    }
+    pool.close();
+    log(`--jobs: reading with one connection (${reason})`);
+    if (!db.inTransaction) begin();
+    return ReaderPool.inline(db);
+  }
+
+  /** Rowid ranges splitting `table` into `parts`, or null when it is small or has no rowid. */
+  private ranges(table: string, parts: number): [bigint, bigint][] | null {
+    if (parts < 2) return null;
+    let lo: bigint | null;
+    let hi: bigint | null;
+    try {
+      const r = this.db.prepare(`SELECT min(rowid), max(rowid), count(*) >= ${this.minRows} FROM main.${quoteSqliteIdent(table)}`).raw().get() as [bigint | null, bigint | null, bigint];
+      if (!r[2]) return null;
+      [lo, hi] = r;
+    } catch {
+      return null; // WITHOUT ROWID (or a view): one range
+    }
+    if (lo === null || hi === null) return null;
+    const span = hi - lo + 1n;
+    if (span < BigInt(parts)) return null;
+    const step = span / BigInt(parts);
+    return Array.from({ length: parts }, (_, i) => [lo! + step * BigInt(i), i === parts - 1 ? hi! : lo! + step * BigInt(i + 1) - 1n] as [bigint, bigint]);
+  }
+
+  /** An `AggregateRunner` for the scan: the aggregates of each rowid range on its own reader (and the main thread), merged. */
+  readonly aggregate: AggregateRunner = (table, exprs) => {
+    const qt = quoteSqliteIdent(table);
+    const out: unknown[] = [];
+    for (let start = 0; start < exprs.length; start += 1000) {
+      const chunk = exprs.slice(start, start + 1000);
+      const select = (where: string) => `SELECT ${chunk.map((x) => x.expr).join(", ")} FROM main.${qt}${where}`;
+      const ranges = this.ranges(table, this.readers.length + 1);
+      if (!ranges) {
+        out.push(...(this.db.prepare(select("")).raw().get() as unknown[]));
+        continue;
+      }
+      const ids = this.readers.map((r, i) => {
+        const id = this.nextId++;
+        const [a, b] = ranges[i + 1];
+        r.worker.postMessage({ kind: "aggregate", id, sql: select(` WHERE rowid BETWEEN ${a} AND ${b}`) } satisfies ReaderTask);
+        return id;
+      });
+      let merged = this.db.prepare(select(` WHERE rowid BETWEEN ${ranges[0][0]} AND ${ranges[0][1]}`)).raw().get() as unknown[];
+      this.readers.forEach((r, i) => {
+        const at = i * READER_SIGNAL.stride + READER_SIGNAL.reply;
+        while (Atomics.load(this.signal, at) !== ids[i]) Atomics.wait(this.signal, at, Atomics.load(this.signal, at), 100);
+        const reply = receiveMessageOnPort(r.syncPort)?.message as ReaderReply | undefined;
+        if (!reply || reply.id !== ids[i]) throw new Error("reader thread answered out of order");
+        if ("error" in reply) throw toError(reply.error);
+        if (!("row" in reply)) throw new Error("reader thread sent no result");
+        merged = merged.map((v, k) => mergeValues(chunk[k].merge, v, reply.row[k]));
+      });
+      out.push(...merged);
+    }
+    return out;
+  };
+
+  /**
+   * Streams `table` as COPY text chunks produced by the readers (one rowid
+   * range each; a small or rowid-less table goes to one reader). `onChunk`
+   * is awaited before the reader gets its credit back: memory stays bounded
+   * by readers × 2 chunks of about `chunkChars` characters. Needs at least one reader.
+   */
+  async stream(table: string, task: StreamTask, onChunk: (chunk: string, rows: number) => Promise<void>): Promise<StreamDone> {
+    if (this.readers.length === 0) throw new Error("ReaderPool.stream needs reader threads");
+    const ranges = this.ranges(table, this.readers.length);
+    const parts: { reader: Reader; index: number; where: string }[] = ranges
+      ? ranges.map(([a, b], i) => ({ reader: this.readers[i], index: i, where: ` WHERE rowid BETWEEN ${a} AND ${b}` }))
+      : [{ reader: this.readers[0], index: 0, where: "" }];
+    const total: StreamDone = { rows: 0, lineSuspect: false, suspectCols: [] };
+    const cancelAll = () => parts.forEach((p) => {
+      Atomics.store(this.signal, p.index * READER_SIGNAL.stride + READER_SIGNAL.cancel, 1);
+      Atomics.notify(this.signal, p.index * READER_SIGNAL.stride + READER_SIGNAL.credits);
+    });
+    await new Promise<void>((resolve, reject) => {
+      let pending = parts.length;
+      let failed = false;
+      let queue = Promise.resolve();
+      const fail = (err: Error) => {
+        if (failed) return;
+        failed = true;
+        cancelAll();
+        cleanup();
+        reject(err);
+      };
+      const listeners = parts.map((p) => {
+        const id = this.nextId++;
+        const base = p.index * READER_SIGNAL.stride;
+        Atomics.store(this.signal, base + READER_SIGNAL.cancel, 0);
+        Atomics.store(this.signal, base + READER_SIGNAL.credits, CREDITS);
+        const onMessage = (m: ReaderReply) => {
+          if (m.id !== id || failed) return;
+          if ("error" in m) return fail(toError(m.error));
+          if ("chunk" in m) {
+            queue = queue.then(async () => {
+              if (failed) return;
+              await onChunk(m.chunk, m.rows);
+              Atomics.add(this.signal, base + READER_SIGNAL.credits, 1);
+              Atomics.notify(this.signal, base + READER_SIGNAL.credits);
+            }).catch((err: Error) => fail(err));
+            return;
+          }
+          if ("done" in m) {
+            queue = queue.then(() => {
+              total.rows += m.done.rows;
+              total.lineSuspect ||= m.done.lineSuspect;
+              total.suspectCols.push(...m.done.suspectCols);
+              if (--pending === 0 && !failed) { cleanup(); resolve(); }
+            });
+          }
+        };
+        const onError = (err: Error) => fail(err);
+        const onExit = () => fail(new Error("reader thread exited"));
+        p.reader.streamPort.on("message", onMessage);
+        p.reader.worker.on("error", onError);
+        p.reader.worker.on("exit", onExit);
+        const msg: ReaderTask = task.kind === "lines"
+          ? { kind: "lines", id, sql: task.sql(p.where), chunkChars: task.chunkChars }
+          : { kind: "rows", id, sql: task.sql(p.where), chunkChars: task.chunkChars, columns: task.columns ?? [], zone: task.zone ?? "UTC", safeIntegers: !!task.safeIntegers };
+        p.reader.worker.postMessage(msg);
+        return () => {
+          p.reader.streamPort.off("message", onMessage);
+          p.reader.worker.off("error", onError);
+          p.reader.worker.off("exit", onExit);
+        };
+      });
+      // Keep the event loop alive while the readers work (the workers themselves are unref'd).
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      function cleanup() {
+        clearInterval(keepAlive);
+        listeners.forEach((off) => off());
+      }
+    });
+    return total;
+  }
+
+  /** Ends the readers' transactions and stops the threads. */
+  close(): void {
+    for (const r of this.readers) {
+      try { r.worker.postMessage({ kind: "close" } satisfies ReaderTask); } catch { /* already gone */ }
+      r.syncPort.close();
+      r.streamPort.close();
+    }
+    this.readers.length = 0;
+  }
+}

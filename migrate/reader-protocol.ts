@@ -1,0 +1,55 @@
+/**
+ * Messages between the main thread and the reader threads of `ReaderPool`.
+ * Plain data only (structured clone); COPY text chunks travel as strings.
+ */
+import type { MessagePort } from "node:worker_threads";
+import type { ColumnPlan } from "./plan-types";
+
+/** Int32 slots per reader in the shared signal array. */
+export const READER_SIGNAL = {
+  stride: 5,
+  /** 0 starting, 1 file open, -1 failed to open. */
+  ready: 0,
+  /** Id of the last answered aggregate. */
+  reply: 1,
+  /** Chunks the reader may still send before waiting. */
+  credits: 2,
+  /** Non-zero: stop the current stream. */
+  cancel: 3,
+  /** Generation of the last `begin` the reader carried out (its read transaction is open); negative: failed. */
+  began: 4,
+} as const;
+
+export interface ReaderInit {
+  path: string;
+  index: number;
+  signal: SharedArrayBuffer;
+  /** Replies read synchronously by the main thread (receiveMessageOnPort). */
+  syncPort: MessagePort;
+  /** Streamed chunks, read by the main thread's event loop. */
+  streamPort: MessagePort;
+}
+
+export type ReaderTask =
+  /** (Re)start the read transaction now; answered through the `began` slot. */
+  | { kind: "begin"; generation: number }
+  | { kind: "aggregate"; id: number; sql: string }
+  /** `sql` selects one COPY text line per row (SQLite builds it). */
+  | { kind: "lines"; id: number; sql: string; chunkChars: number }
+  /** `sql` selects the columns' source expressions; the reader encodes them. */
+  | { kind: "rows"; id: number; sql: string; chunkChars: number; columns: ColumnPlan[]; zone: string; safeIntegers: boolean }
+  | { kind: "close" };
+
+export interface StreamDone {
+  rows: number;
+  /** Some line held U+FFFD (possible invalid UTF-8 in the source). */
+  lineSuspect: boolean;
+  /** Column indexes whose values held U+FFFD (the "rows" form). */
+  suspectCols: number[];
+}
+
+export type ReaderReply =
+  | { id: number; row: unknown[] }
+  | { id: number; chunk: string; rows: number }
+  | { id: number; done: StreamDone }
+  | { id: number; error: { message: string; code?: string } };

@@ -1,0 +1,136 @@
+/**
+ * A reader thread of the `ReaderPool`: opens the SQLite file read-only,
+ * begins its read transaction when told to (the pool checks it sees the
+ * same snapshot as the main connection), then answers aggregate queries synchronously and
+ * streams COPY text for row ranges, with credit-based back-pressure.
+ * Never writes anything; never talks to PostgreSQL.
+ */
+import Database from "better-sqlite3";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { encoderFor, suspect } from "./copy-encode";
+import type { ColumnPlan } from "./plan-types";
+import { READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
+
+const init = workerData as ReaderInit;
+const signal = new Int32Array(init.signal);
+const slot = (i: number) => init.index * READER_SIGNAL.stride + i;
+
+function notify(i: number, value: number): void {
+  Atomics.store(signal, slot(i), value);
+  Atomics.notify(signal, slot(i));
+}
+
+let db: Database.Database | undefined;
+try {
+  db = new Database(init.path, { readonly: true, fileMustExist: true, timeout: 5000 });
+  db.defaultSafeIntegers(true);
+  notify(READER_SIGNAL.ready, 1);
+} catch (err) {
+  init.syncPort.postMessage({ id: -1, error: { message: (err as Error).message, code: (err as { code?: string }).code } } satisfies ReaderReply);
+  notify(READER_SIGNAL.ready, -1);
+}
+
+function errorReply(id: number, err: unknown): ReaderReply {
+  return { id, error: { message: (err as Error).message, code: (err as { code?: string }).code } };
+}
+
+/** Waits for a credit to send one more chunk; false when the task was cancelled. */
+function takeCredit(): boolean {
+  for (;;) {
+    if (Atomics.load(signal, slot(READER_SIGNAL.cancel)) !== 0) return false;
+    const c = Atomics.load(signal, slot(READER_SIGNAL.credits));
+    if (c > 0) {
+      if (Atomics.compareExchange(signal, slot(READER_SIGNAL.credits), c, c - 1) === c) return true;
+      continue;
+    }
+    Atomics.wait(signal, slot(READER_SIGNAL.credits), 0, 1000);
+  }
+}
+
+function send(port: MessagePort, id: number, text: string, rows: number): boolean {
+  if (!takeCredit()) return false;
+  // A string, not transferred bytes: the copy lands in the main thread's heap and is collected
+  // like any string there, while transferred buffers pile up as external memory until a full GC
+  // (measured at 1M rows: 130 MB vs 197 MB peak RSS, and faster).
+  port.postMessage({ id, chunk: text, rows } satisfies ReaderReply);
+  return true;
+}
+
+function runStream(task: Extract<ReaderTask, { kind: "lines" | "rows" }>): void {
+  const port = init.streamPort;
+  let buf = "";
+  let rows = 0;
+  let sentRows = 0;
+  let lineSuspect = false;
+  const suspectCols = new Set<number>();
+  try {
+    const stmt = db!.prepare(task.sql);
+    if (task.kind === "lines") {
+      for (const line of stmt.pluck().iterate() as IterableIterator<string>) {
+        if (!lineSuspect && line.includes("\uFFFD")) lineSuspect = true;
+        buf += `${line}\n`;
+        rows++;
+        if (buf.length >= task.chunkChars) {
+          if (!send(port, task.id, buf, rows - sentRows)) return;
+          sentRows = rows;
+          buf = "";
+        }
+      }
+    } else {
+      stmt.raw().safeIntegers(task.safeIntegers);
+      const encoders = task.columns.map((c: ColumnPlan) => encoderFor(c, task.zone));
+      const n = encoders.length;
+      for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
+        buf += encoders[0](row[0]);
+        for (let i = 1; i < n; i++) buf += `\t${encoders[i](row[i])}`;
+        buf += "\n";
+        if (suspect.utf8) {
+          suspect.utf8 = false;
+          for (let i = 0; i < n; i++) if (typeof row[i] === "string" && (row[i] as string).includes("\uFFFD")) suspectCols.add(i);
+        }
+        rows++;
+        if (buf.length >= task.chunkChars) {
+          if (!send(port, task.id, buf, rows - sentRows)) return;
+          sentRows = rows;
+          buf = "";
+        }
+      }
+    }
+    if (buf.length && !send(port, task.id, buf, rows - sentRows)) return;
+    port.postMessage({ id: task.id, done: { rows, lineSuspect, suspectCols: [...suspectCols] } } satisfies ReaderReply);
+  } catch (err) {
+    port.postMessage(errorReply(task.id, err));
+  }
+}
+
+parentPort!.on("message", (task: ReaderTask) => {
+  if (task.kind === "close") {
+    try { if (db?.inTransaction) db.exec("COMMIT"); db?.close(); } finally { process.exit(0); }
+  }
+  if (!db) return;
+  if (task.kind === "begin") {
+    try {
+      if (db.inTransaction) db.exec("COMMIT");
+      db.exec("BEGIN");
+      // The snapshot starts at the first read inside the transaction.
+      db.prepare("SELECT count(*) FROM sqlite_schema").pluck().get();
+      notify(READER_SIGNAL.began, task.generation);
+    } catch (err) {
+      init.syncPort.postMessage(errorReply(-1, err));
+      notify(READER_SIGNAL.began, -task.generation);
+    }
+    return;
+  }
+  if (task.kind === "aggregate") {
+    let reply: ReaderReply;
+    try {
+      reply = { id: task.id, row: db.prepare(task.sql).raw().get() as unknown[] };
+    } catch (err) {
+      reply = errorReply(task.id, err);
+    }
+    init.syncPort.postMessage(reply);
+    notify(READER_SIGNAL.reply, task.id);
+    return;
+  }
+  runStream(task);
+});

@@ -1,0 +1,160 @@
+/**
+ * `--jobs`: reader threads on one SQLite snapshot. Real SQLite files, a
+ * real PostgreSQL 16, real worker threads; a real writer process commits
+ * in WAL mode while the readers start.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { migrate, openSource, targetTableChecksums, verify } from "../migrate/index";
+import type { Merge } from "../migrate/column-scan";
+import { startPostgres, type TestServer } from "./support/postgres";
+
+const CORPUS = resolve(__dirname, "../../shared/data/sqlite-corpus");
+let server: TestServer;
+let dir: string;
+
+before(async () => {
+  server = await startPostgres();
+  dir = mkdtempSync(join(tmpdir(), "s2p-jobs-"));
+});
+after(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A table with every kind of value the load encodes, gaps in its rowids, and a rowid-less table. */
+function buildSource(path: string, rows: number): void {
+  const db = new Database(path);
+  db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT, price NUMERIC(10,2), ratio REAL, doc JSON, at DATETIME, raw BLOB, flag BOOLEAN, big INTEGER);
+           CREATE TABLE tags (name TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;`);
+  const ins = db.prepare("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const tag = db.prepare("INSERT INTO tags VALUES (?, ?)");
+  db.transaction(() => {
+    for (let i = 1; i <= rows; i++) {
+      // Rowids with gaps and a far outlier, so ranges are uneven and some are empty.
+      const id = i < rows ? i * 3 : 1_000_000_000;
+      ins.run(id, i % 7 === 0 ? null : `label ${i}\ttab\\slash\nline ü`, (i % 1000) / 100, i / 7, JSON.stringify({ i, s: `x${i}` }),
+        `2024-01-${String((i % 28) + 1).padStart(2, "0")} 10:00:00.${String(i % 1_000_000).padStart(6, "0")}`,
+        Buffer.from([i & 255, 0, 255]), i % 2, i % 5 === 0 ? 9007199254740993n : i);
+      if (i % 10 === 0) tag.run(`tag-${i}`, i);
+    }
+  })();
+  db.close();
+}
+
+describe("reader threads load what one thread loads", () => {
+  let source: string;
+  before(() => {
+    source = join(dir, "items.db");
+    buildSource(source, 12_000);
+  });
+
+  test("jobs 3 with every table split: verified, and the same checksums as jobs 1", async () => {
+    const one = await server.createDatabase("jobs_one");
+    const three = await server.createDatabase("jobs_three");
+    const r1 = await migrate({ from: source, to: server.url(one), jobs: 1 });
+    const r3 = await migrate({ from: source, to: server.url(three), jobs: 3, parallelMinRows: 0 });
+    assert.equal(r1.verified, true);
+    assert.equal(r3.verified, true);
+    assert.deepEqual(r3.tables.map((t) => [t.source, t.rows]), r1.tables.map((t) => [t.source, t.rows]));
+    const tables = ["items", "tags"];
+    assert.deepEqual(await targetTableChecksums({ to: server.url(three) }, "public", tables), await targetTableChecksums({ to: server.url(one) }, "public", tables));
+    assert.equal((await verify({ from: source, to: server.url(three) })).equal, true);
+  });
+
+  test("the scan's aggregates merged over ranges equal one query", () => {
+    const src = openSource(source, { readers: 2, parallelMinRows: 0 });
+    try {
+      assert.equal(src.readers.size, 2);
+      const exprs: { expr: string; merge: Merge }[] = [
+        { expr: "count(*)", merge: "sum" }, { expr: "count(label)", merge: "sum" },
+        { expr: "sum(CASE WHEN typeof(big) = 'integer' AND big > 9007199254740992 THEN 1 ELSE 0 END)", merge: "sum" },
+        { expr: "max(CASE WHEN typeof(big) = 'integer' THEN big END)", merge: "max" },
+        { expr: "min(CASE WHEN typeof(ratio) = 'real' THEN ratio END)", merge: "min" },
+        { expr: "coalesce(max(CASE WHEN typeof(label) = 'text' THEN length(label) END), 0)", merge: "max" },
+        { expr: "sum(CASE WHEN id > 2000000000 THEN 1 ELSE 0 END)", merge: "sum" },
+      ];
+      const single = src.db.prepare(`SELECT ${exprs.map((e) => e.expr).join(", ")} FROM items`).raw().get();
+      assert.deepEqual(src.readers.aggregate("items", exprs), single);
+      // A rowid-less table is not split, and still answers.
+      assert.deepEqual(src.readers.aggregate("tags", [{ expr: "count(*)", merge: "sum" }]), [1200n]);
+    } finally {
+      src.close();
+    }
+  });
+
+  test("invalid UTF-8 found by a reader thread is refused with table, column, row and fix", async () => {
+    const bad = join(dir, "bad-utf8.db");
+    const sq = new Database(bad);
+    sq.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
+    const ins = sq.prepare("INSERT INTO notes VALUES (?, ?)");
+    sq.transaction(() => { for (let i = 1; i <= 3000; i++) ins.run(i, `note ${i}`); })();
+    // Text storage holding bytes that are not UTF-8 (what a C program or an old driver can leave).
+    sq.exec("UPDATE notes SET body = CAST(x'6e6f7465ff' AS TEXT) WHERE id = 2500");
+    sq.close();
+    const db = await server.createDatabase("jobs_utf8");
+    await assert.rejects(migrate({ from: bad, to: server.url(db), jobs: 3, parallelMinRows: 0 }),
+      (err: Error) => /table "notes" column "body": row id=2500 holds invalid UTF-8 .*--type notes\.body=bytea/s.test(err.message));
+    assert.equal((await server.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'", [], db))[0].n, 0);
+  });
+
+  for (const file of ["chinook.sqlite", "northwind_small.db", "sakila_jooq_schema_pgdata.sqlite"]) {
+    test(`corpus ${file}: every table split between 2 readers, verified`, async () => {
+      const db = await server.createDatabase(`jobs_${file.replace(/\W/g, "_")}`);
+      const r = await migrate({ from: join(CORPUS, file), to: server.url(db), jobs: 2, parallelMinRows: 0 });
+      assert.equal(r.verified, true);
+      assert.ok(r.tables.reduce((n, t) => n + t.rows, 0) > 0);
+    });
+  }
+});
+
+describe("one snapshot while a writer commits in WAL mode", () => {
+  let source: string;
+  let writer: ChildProcess | undefined;
+  before(() => {
+    source = join(dir, "wal.db");
+    const db = new Database(source);
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    const ins = db.prepare("INSERT INTO t VALUES (?, ?)");
+    db.transaction(() => { for (let i = 1; i <= 60_000; i++) ins.run(i * 10, i); })();
+    db.close();
+    // A separate process commits small transactions all over the rowid space, one every millisecond or so.
+    const code = `
+      const Database = require("better-sqlite3");
+      const db = new Database(${JSON.stringify(source)}, { timeout: 5000 });
+      const ins = db.prepare("INSERT OR REPLACE INTO t VALUES (?, ?)");
+      const del = db.prepare("DELETE FROM t WHERE id = ?");
+      let n = 0;
+      process.stdout.write("ready\\n");
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      for (;;) { Atomics.wait(pause, 0, 0, 1); const id = 1 + Math.floor(Math.random() * 600000); if (n++ % 3) ins.run(id, n); else del.run(id - (id % 10)); }`;
+    writer = spawn(process.execPath, ["-e", code], { cwd: resolve(__dirname, ".."), stdio: ["ignore", "pipe", "inherit"] });
+  });
+  after(() => { writer?.kill("SIGKILL"); });
+
+  test("readers either share the main connection's snapshot or are not used", async () => {
+    await new Promise<void>((res) => writer!.stdout!.once("data", () => res()));
+    let shared = 0;
+    for (let i = 0; i < 12; i++) {
+      const lines: string[] = [];
+      const src = openSource(source, { readers: 2, parallelMinRows: 0, log: (l) => lines.push(l) });
+      try {
+        const exprs: { expr: string; merge: Merge }[] = [{ expr: "count(*)", merge: "sum" }, { expr: "sum(v)", merge: "sum" }, { expr: "max(id)", merge: "max" }];
+        const main = src.db.prepare("SELECT count(*), sum(v), max(id) FROM t").raw().get();
+        await new Promise((r) => setTimeout(r, 20)); // more commits land meanwhile
+        assert.deepEqual(src.readers.aggregate("t", exprs), main, `attempt ${i}: a reader saw another snapshot`);
+        if (src.readers.size === 2) shared++;
+        else assert.ok(lines.some((l) => /one connection/.test(l)), "a fallback is said");
+      } finally {
+        src.close();
+      }
+    }
+    assert.ok(shared > 0, "the readers started at least once despite the writer");
+  });
+});
