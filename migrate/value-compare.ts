@@ -178,3 +178,25 @@ export function targetCanonical(c: ColumnPlan, s: string | null): string {
     }
   }
 }
+
+/** The type-aware equality of a SQLite value and PostgreSQL's text (from `targetSelect`) for column `c`. */
+export function valuesEqual(c: ColumnPlan, src: unknown, tv: string | null, zone: string): boolean {
+  if (c.conversion === "json" && tv !== null && typeof src === "string") {
+    // jsonb prints ", " / ": " separators (as Python's json.dumps does): identical text needs no parse.
+    if (src === tv) return true;
+    try {
+      const parsed: unknown = JSON.parse(src);
+      // One parse: the source rendered as jsonb prints it usually equals the target text.
+      if (jsonbText(parsed) === tv || jsonEqual(parsed, JSON.parse(tv))) return true;
+    } catch {
+      // not JSON on one side: the canonical forms decide
+    }
+  }
+  return sourceCanonical(c, src, zone) === targetCanonical(c, tv);
+}
+
+/** `SQLite … vs PostgreSQL … (type)`, for a value pair that `valuesEqual` found different. */
+export function differenceMessage(c: ColumnPlan, src: unknown, tv: string | null, zone: string): string {
+  const show = (s: string) => (s === NULL_CANON ? "NULL" : JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s));
+  return `SQLite ${show(sourceCanonical(c, src, zone))} vs PostgreSQL ${show(targetCanonical(c, tv))} (${c.pgType})`;
+}

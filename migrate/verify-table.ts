@@ -1,8 +1,11 @@
 /**
- * Compares one table value by value: SQLite rows in key order against
- * PostgreSQL rows (COPY ... TO STDOUT) in the same order, through the
- * canonical forms of `value-compare.ts`. Tables without a key are compared
- * as multisets (an order-independent digest).
+ * Compares one table value by value. First the fast pass of
+ * `verify-fast.ts` (whole rows as text, natural order); when it cannot
+ * conclude, the keyed comparison here decides and names the differences:
+ * SQLite rows in key order against PostgreSQL rows (COPY ... TO STDOUT) in
+ * the same order, through the canonical forms of `value-compare.ts`.
+ * Tables without a key are compared as multisets (an order-independent
+ * digest).
  */
 import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
@@ -13,7 +16,9 @@ import type { ColumnPlan, TablePlan } from "./plan-types";
 import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
 import type { VerifyMismatch } from "./types";
-import { jsonbText, jsonEqual, NULL_CANON, sourceCanonical, targetCanonical, targetSelect } from "./value-compare";
+import { differenceMessage, sourceCanonical, targetCanonical, targetSelect, valuesEqual } from "./value-compare";
+import { unescapeCopy } from "./verify-copy-text";
+import { fastVerifyTable } from "./verify-fast";
 
 export interface TableVerifyResult {
   rows: number;
@@ -26,16 +31,6 @@ export interface TableVerifyResult {
 }
 
 const MAX_MISMATCHES = 20;
-
-function unescapeCopy(field: string): string | null {
-  if (field === "\\N") return null;
-  if (!field.includes("\\")) return field;
-  return field.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))/g, (_m, oct: string, hex: string, ch: string) => {
-    if (oct) return String.fromCharCode(parseInt(oct, 8));
-    if (hex) return String.fromCharCode(parseInt(hex, 16));
-    return ({ b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" } as Record<string, string>)[ch] ?? ch;
-  });
-}
 
 /** Streams the rows of a `COPY (query) TO STDOUT` as arrays of nullable strings. */
 async function* copyRows(client: ClientBase, query: string): AsyncGenerator<(string | null)[]> {
@@ -93,6 +88,13 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
     mismatches.push({ table: t.source, message: `row count differs: SQLite ${srcRows}, PostgreSQL ${tgtRows}` });
     return { rows: srcRows, targetRows: tgtRows, equal: false, mismatches, generatedDifferences, ms: Date.now() - started };
   }
+  if (srcRows > 0) {
+    // Reads in natural order must start at the table's first page and come back in that order.
+    await client.query("SET LOCAL synchronize_seqscans = off");
+    await client.query("SET LOCAL max_parallel_workers_per_gather = 0");
+    const fast = await fastVerifyTable(db, client, t, schema, zone, name, srcRows);
+    if (fast.equal === true) return { rows: srcRows, targetRows: tgtRows, equal: true, mismatches, generatedDifferences: fast.generatedDifferences, ms: Date.now() - started };
+  }
   const order = orderable(t);
   const keyNames = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
   const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
@@ -112,27 +114,10 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
       const srow = next.value;
       if (order) {
         for (let i = 0; i < cols.length; i++) {
-          const c = cols[i];
           const tv = trow[i] ?? null;
-          // JSON: parse both sides and compare the values (cheaper than canonical text, same meaning).
-          if (c.conversion === "json" && tv !== null && typeof srow[i] === "string") {
-            // jsonb prints ", " / ": " separators (as Python's json.dumps does): identical text needs no parse.
-            if (srow[i] === tv) continue;
-            let same = false;
-            try {
-              const parsed: unknown = JSON.parse(srow[i] as string);
-              // One parse: the source rendered as jsonb prints it usually equals the target text.
-              same = jsonbText(parsed) === tv || jsonEqual(parsed, JSON.parse(tv));
-            } catch { same = false; }
-            if (same) continue;
-          }
-          const sci = sourceCanonical(c, srow[i], zone);
-          const tci = targetCanonical(c, tv);
-          const into = c.generated ? generatedDifferences : mismatches;
-          if (sci !== tci && into.length < MAX_MISMATCHES) {
-            const show = (s: string) => (s === NULL_CANON ? "NULL" : JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s));
-            into.push({ table: t.source, column: cols[i].source, key: showKey(keyNames, srow.slice(cols.length)), message: `SQLite ${show(sci)} vs PostgreSQL ${show(tci)} (${cols[i].pgType})` });
-          }
+          if (valuesEqual(cols[i], srow[i], tv, zone)) continue;
+          const into = cols[i].generated ? generatedDifferences : mismatches;
+          if (into.length < MAX_MISMATCHES) into.push({ table: t.source, column: cols[i].source, key: showKey(keyNames, srow.slice(cols.length)), message: differenceMessage(cols[i], srow[i], tv, zone) });
         }
       } else {
         const sc = cols.map((c, i) => sourceCanonical(c, srow[i], zone));

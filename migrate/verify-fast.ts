@@ -1,0 +1,203 @@
+/**
+ * The fast verification pass of one table: SQLite predicts each row's COPY
+ * text (`verify-predict.ts`) and PostgreSQL prints its rows with `COPY (...)
+ * TO STDOUT`, both in their natural order (the order the load wrote them).
+ * A row whose predicted text equals PostgreSQL's byte for byte holds equal
+ * values. Doubles and JSON are checked field by field (as numbers, and as
+ * jsonb's text of the source tokens), everything else that SQL cannot
+ * predict through the type-aware comparison of `value-compare.ts`.
+ *
+ * Rows that still differ ("suspects") are compared again, type-aware, with
+ * both rows read afresh (PostgreSQL's by ctid). When every pair is equal the
+ * table is equal: the pass paired each SQLite row with a distinct
+ * PostgreSQL row and the counts match. Any remaining difference, too many
+ * suspects (e.g. the two orders differ) or a different number of rows
+ * returns "unsure", and the caller runs the keyed comparison, which names
+ * table, column and key.
+ */
+import type { ClientBase } from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import { showKey } from "./column-scan";
+import { copyEscape, sourceExpression } from "./copy-encode";
+import type { ColumnPlan, TablePlan } from "./plan-types";
+import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
+import type { SqliteDb } from "./sqlite-source";
+import type { VerifyMismatch } from "./types";
+import { differenceMessage, targetSelect, valuesEqual } from "./value-compare";
+import { unescapeCopy } from "./verify-copy-text";
+import { jsonbTextOfSource } from "./verify-json";
+import { decimalAsDouble, predictedField } from "./verify-predict";
+
+/** Rows that may differ before the pass gives up and the keyed comparison decides. */
+export const MAX_SUSPECTS = 10_000;
+const SUSPECT_BATCH = 1000;
+/** Differences in generated columns reported per table (as the keyed comparison does). */
+const MAX_GENERATED = 20;
+
+export type FastOutcome = { equal: true; generatedDifferences: VerifyMismatch[] } | { equal: "unsure"; reason: string };
+
+type TailKind = "json" | "double" | "decimal" | "strict";
+
+interface Layout {
+  /** Columns compared one by one (PostgreSQL prints them first, after ctid). */
+  tail: { col: ColumnPlan; kind: TailKind }[];
+  /** The other columns, whose text SQLite predicts, with the PostgreSQL expression each predicts. */
+  predicted: { col: ColumnPlan; pg: (q: string) => string }[];
+  /** SQLite expression of the predicted text of `predicted` (tab-separated), or null when there are none. */
+  line: string | null;
+}
+
+/** A non-NULL text value of a uuid or datetime column (picks the cheaper prediction), if any. */
+function sampleOf(db: SqliteDb, t: TablePlan, c: ColumnPlan): string | undefined {
+  if (c.fromRowid || c.storage.text === 0 || !["uuid", "timestamptz", "timestamp"].includes(c.conversion)) return undefined;
+  const q = quoteSqliteIdent(c.source);
+  const v = db.prepare(`SELECT ${q} FROM main.${quoteSqliteIdent(t.source)} WHERE typeof(${q}) = 'text' LIMIT 1`).pluck().get();
+  return typeof v === "string" ? v : undefined;
+}
+
+function layout(db: SqliteDb, t: TablePlan, zone: string): Layout {
+  const tail: Layout["tail"] = [];
+  const predicted: Layout["predicted"] = [];
+  const fields: string[] = [];
+  for (const c of t.columns) {
+    const p = predictedField(c, zone, sampleOf(db, t, c));
+    if (p) { fields.push(p.sqlite); predicted.push({ col: c, pg: p.pg }); continue; }
+    const kind: TailKind = c.generated ? "strict" : c.conversion === "json" ? "json" : c.conversion === "double" ? "double" : decimalAsDouble(c) ? "decimal" : "strict";
+    tail.push({ col: c, kind });
+  }
+  return { tail, predicted, line: fields.length ? fields.join(" || char(9) || ") : null };
+}
+
+/** PostgreSQL's select expression of a tail column. */
+function tailSelect(kind: TailKind, c: ColumnPlan, q: string): string {
+  return kind === "decimal" ? `${q}::float8` : targetSelect(c, q);
+}
+
+/** One tail field: raw COPY field text `field` against the SQLite value. */
+function tailEqual(kind: TailKind, c: ColumnPlan, v: unknown, field: string, zone: string): boolean {
+  if (field === "\\N") return v === null || v === undefined;
+  // numeric(p <= 15, s) as doubles: equal doubles are the same decimal of at most 15 digits. Else the recheck decides.
+  if (kind === "decimal") return typeof v === "number" && Object.is(v, Number(field));
+  if (kind === "double" && typeof v === "number") {
+    // PostgreSQL prints the shortest text that reads back as the same double (extra_float_digits = 1).
+    if (Object.is(v, Number(field))) return true;
+  } else if (kind === "json" && typeof v === "string") {
+    const canon = jsonbTextOfSource(v);
+    if (canon !== null && (field.includes("\\") ? copyEscape(canon) === field : canon === field)) return true;
+  }
+  return valuesEqual(c, v, unescapeCopy(field), zone);
+}
+
+/** Lines of a `COPY ... TO STDOUT` (text format), decoded chunk by chunk. */
+async function* copyLines(client: ClientBase, query: string): AsyncGenerator<string> {
+  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT`));
+  let rest: Buffer | null = null;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const data: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+    const last = data.lastIndexOf(10);
+    if (last < 0) { rest = data; continue; }
+    // Whole lines only: a chunk may end inside a multi-byte character.
+    const text = data.toString("utf8", 0, last);
+    rest = last + 1 < data.length ? data.subarray(last + 1) : null;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) { yield text.slice(start); break; }
+      yield text.slice(start, nl);
+      start = nl + 1;
+    }
+  }
+}
+
+export async function fastVerifyTable(db: SqliteDb, client: ClientBase, t: TablePlan, schema: string, zone: string, name: string, rows: number): Promise<FastOutcome> {
+  const lay = layout(db, t, zone);
+  const table = qualified(schema, name);
+  const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
+  const keyNames = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
+  const from = `FROM main.${quoteSqliteIdent(t.source)}`;
+  // Suspect rows are read again by rowid (a small integer per row) when the table has one, else by key.
+  const alias = t.withoutRowid || t.kind !== "table" ? undefined : ["rowid", "_rowid_", "oid"].find((a) => !t.columns.some((c) => c.source.toLowerCase() === a));
+  const fetchKey = alias ? [alias] : keyExprs;
+  const tailSrc = lay.tail.map(({ col }) => (col.conversion === "bytea" || col.conversion === "json" ? sourceExpression(col, quoteSqliteIdent) : col.fromRowid ? col.source : quoteSqliteIdent(col.source)));
+  // Same FROM and no ORDER BY, as the load reads: the natural order, in which the load wrote PostgreSQL's rows.
+  const stmt = db.prepare(`SELECT ${[lay.line ?? "NULL", ...tailSrc, ...fetchKey].join(", ")} ${from}`).raw();
+  stmt.safeIntegers(!!t.bigIntegers);
+  const tgtSql = `SELECT t.ctid, ${[...lay.tail.map(({ col, kind }) => tailSelect(kind, col, `t.${quoteIdent(col.target)}`)), ...lay.predicted.map(({ col, pg }) => pg(`t.${quoteIdent(col.target)}`))].join(", ")} FROM ${table} AS t`;
+  const ntail = lay.tail.length;
+  const hasLine = lay.line !== null;
+  const suspects: { key: unknown[]; ctid: string }[] = [];
+  let seen = 0;
+  let overflow = false;
+  const iter = stmt.iterate() as IterableIterator<unknown[]>;
+  try {
+    for await (const line of copyLines(client, tgtSql)) {
+      // After too many differences or a row count mismatch the COPY is still drained: the connection must stay usable.
+      if (overflow) continue;
+      const next = iter.next();
+      if (next.done) { overflow = true; continue; }
+      seen++;
+      const srow = next.value;
+      let pos = line.indexOf("\t");
+      let ok = pos > 0;
+      for (let k = 0; ok && k < ntail; k++) {
+        const start = pos + 1;
+        let end = line.indexOf("\t", start);
+        if (end < 0) {
+          if (k < ntail - 1 || hasLine) { ok = false; break; }
+          end = line.length;
+        }
+        const { col, kind } = lay.tail[k];
+        ok = tailEqual(kind, col, srow[1 + k], line.slice(start, end), zone);
+        pos = end;
+      }
+      if (ok && hasLine) {
+        const want = srow[0];
+        const start = pos + 1;
+        ok = typeof want === "string" && line.length - start === want.length && line.startsWith(want, start);
+      }
+      if (!ok) {
+        suspects.push({ key: srow.slice(1 + ntail), ctid: line.slice(0, line.indexOf("\t") < 0 ? line.length : line.indexOf("\t")) });
+        if (suspects.length > MAX_SUSPECTS) overflow = true;
+      }
+    }
+    if (!overflow && !iter.next().done) return { equal: "unsure", reason: "SQLite returned more rows than PostgreSQL" };
+  } finally {
+    iter.return?.();
+  }
+  if (overflow) return { equal: "unsure", reason: suspects.length > MAX_SUSPECTS ? "too many rows differ in natural order" : "PostgreSQL returned more rows than SQLite" };
+  if (seen !== rows) return { equal: "unsure", reason: `read ${seen} rows, counted ${rows}` };
+  return await recheckSuspects(db, client, t, table, zone, suspects, fetchKey, keyExprs, keyNames, from);
+}
+
+/** Compares the suspect pairs again, type-aware, each side read afresh by its key (SQLite) and ctid (PostgreSQL). */
+async function recheckSuspects(db: SqliteDb, client: ClientBase, t: TablePlan, table: string, zone: string, suspects: { key: unknown[]; ctid: string }[], fetchKey: string[], keyExprs: string[], keyNames: string[], from: string): Promise<FastOutcome> {
+  const generatedDifferences: VerifyMismatch[] = [];
+  if (!suspects.length) return { equal: true, generatedDifferences };
+  const cols = t.columns;
+  const srcCols = cols.map((c) => (c.conversion === "bytea" || c.conversion === "json" ? sourceExpression(c, quoteSqliteIdent) : c.fromRowid ? c.source : quoteSqliteIdent(c.source)));
+  if (!fetchKey.length) return { equal: "unsure", reason: "no key to read differing rows again" };
+  const one = db.prepare(`SELECT ${[...srcCols, ...keyExprs].join(", ")} ${from} WHERE ${fetchKey.map((k) => `${k} IS ?`).join(" AND ")}`).raw();
+  one.safeIntegers(!!t.bigIntegers);
+  for (let b = 0; b < suspects.length; b += SUSPECT_BATCH) {
+    const batch = suspects.slice(b, b + SUSPECT_BATCH);
+    const r = await client.query({
+      text: `SELECT t.ctid::text, ${cols.map((c) => targetSelect(c, `t.${quoteIdent(c.target)}`)).join(", ")} FROM ${table} AS t WHERE t.ctid = ANY($1::tid[])`,
+      values: [batch.map((s) => s.ctid)],
+      rowMode: "array",
+    });
+    const byCtid = new Map<string, (string | null)[]>();
+    for (const row of r.rows as (string | null)[][]) byCtid.set(row[0] as string, row.slice(1));
+    for (const s of batch) {
+      const trow = byCtid.get(s.ctid);
+      const srcRows = one.all(...s.key) as unknown[][];
+      if (!trow || srcRows.length !== 1) return { equal: "unsure", reason: "a differing row could not be read again by its key" };
+      const srow = srcRows[0];
+      for (let i = 0; i < cols.length; i++) {
+        if (valuesEqual(cols[i], srow[i], trow[i], zone)) continue;
+        if (!cols[i].generated) return { equal: "unsure", reason: `a value differs in column ${cols[i].source}` };
+        if (generatedDifferences.length < MAX_GENERATED) generatedDifferences.push({ table: t.source, column: cols[i].source, key: showKey(keyNames, srow.slice(cols.length)), message: differenceMessage(cols[i], srow[i], trow[i], zone) });
+      }
+    }
+  }
+  return { equal: true, generatedDifferences };
+}

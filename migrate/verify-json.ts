@@ -1,0 +1,173 @@
+/**
+ * The text jsonb would print for a JSON source text, built from the source's
+ * own tokens: object members reordered the way jsonb stores them (shorter
+ * key first, then bytewise), ", " and ": " separators, numbers and strings
+ * copied verbatim. When this text equals what PostgreSQL printed, the two
+ * values are equal: every token is the source's own, only member order
+ * (meaningless in JSON objects) and whitespace changed.
+ * A source that jsonb would print differently (escapes such as `\u00e9`,
+ * exponents, `-0`, duplicate keys) simply yields a different text and the
+ * caller compares parsed values instead. Returns null for anything it does
+ * not handle.
+ * https://www.postgresql.org/docs/16/datatype-json.html
+ */
+
+class Unhandled extends Error {}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** jsonb's key order: byte length, then bytes (for keys with a character beyond ASCII). */
+function compareWide(a: string, b: string): number {
+  const ba = Buffer.from(a, "utf8");
+  const bb = Buffer.from(b, "utf8");
+  return ba.length !== bb.length ? ba.length - bb.length : Buffer.compare(ba, bb);
+}
+
+/** Whether a number token prints the same in jsonb: plain digits, no exponent, no negative zero. */
+function plainNumber(tok: string): boolean {
+  let i = 0;
+  const n = tok.length;
+  if (tok.charCodeAt(0) === 45) i = 1; // -
+  const first = tok.charCodeAt(i);
+  if (first === 48) { // 0: only "0" or "0.ddd"
+    i++;
+    if (i < n && tok.charCodeAt(i) !== 46) return false;
+  } else if (first >= 49 && first <= 57) {
+    while (i < n && tok.charCodeAt(i) >= 48 && tok.charCodeAt(i) <= 57) i++;
+  } else {
+    return false;
+  }
+  let allZero = first === 48;
+  if (i < n) {
+    if (tok.charCodeAt(i) !== 46 || i + 1 >= n) return false; // .
+    i++;
+    for (; i < n; i++) {
+      const c = tok.charCodeAt(i);
+      if (c < 48 || c > 57) return false;
+      if (c !== 48) allZero = false;
+    }
+  }
+  return !(allZero && tok.charCodeAt(0) === 45);
+}
+
+class Scanner {
+  pos = 0;
+  constructor(private readonly s: string) {}
+
+  ws(): void {
+    while (this.pos < this.s.length && isWs(this.s.charCodeAt(this.pos))) this.pos++;
+  }
+
+  /** A string token, quotes included, exactly as written. */
+  string(): string {
+    const s = this.s;
+    const start = this.pos;
+    let i = start + 1;
+    for (;;) {
+      if (i >= s.length) throw new Unhandled();
+      const c = s.charCodeAt(i);
+      if (c === 34) break; // closing quote
+      if (c === 92) i += 2; // backslash escape: skip the escaped character
+      else if (c < 32) throw new Unhandled();
+      else i++;
+    }
+    this.pos = i + 1;
+    return s.slice(start, i + 1);
+  }
+
+  value(): string {
+    this.ws();
+    const s = this.s;
+    const c = s.charCodeAt(this.pos);
+    if (c === 123) return this.object();
+    if (c === 91) return this.array();
+    if (c === 34) return this.string();
+    const start = this.pos;
+    let i = start;
+    while (i < s.length) {
+      const d = s.charCodeAt(i);
+      if (d === 44 || d === 125 || d === 93 || isWs(d)) break;
+      i++;
+    }
+    if (i === start) throw new Unhandled();
+    this.pos = i;
+    const tok = s.slice(start, i);
+    if (tok === "true" || tok === "false" || tok === "null" || plainNumber(tok)) return tok;
+    throw new Unhandled();
+  }
+
+  array(): string {
+    this.pos++; // [
+    this.ws();
+    if (this.s.charCodeAt(this.pos) === 93) { this.pos++; return "[]"; }
+    let out = "[";
+    for (;;) {
+      out += this.value();
+      this.ws();
+      const c = this.s.charCodeAt(this.pos++);
+      if (c === 93) return `${out}]`;
+      if (c !== 44) throw new Unhandled();
+      out += ", ";
+    }
+  }
+
+  object(): string {
+    this.pos++; // {
+    this.ws();
+    if (this.s.charCodeAt(this.pos) === 125) { this.pos++; return "{}"; }
+    const keys: string[] = [];
+    const members: string[] = [];
+    let wide = false;
+    for (;;) {
+      this.ws();
+      if (this.s.charCodeAt(this.pos) !== 34) throw new Unhandled();
+      const key = this.string();
+      const bare = key.slice(1, -1);
+      for (let i = 0; i < bare.length; i++) {
+        const c = bare.charCodeAt(i);
+        if (c === 92) throw new Unhandled(); // an escaped key: compare parsed values instead
+        if (c > 127) wide = true;
+      }
+      this.ws();
+      if (this.s.charCodeAt(this.pos++) !== 58) throw new Unhandled(); // :
+      const v = this.value();
+      // Insertion sort (objects are small): jsonb's order is byte length, then bytes.
+      let j = keys.length;
+      keys.push(bare);
+      members.push(`${key}: ${v}`);
+      while (j > 0) {
+        const prev = keys[j - 1];
+        const cmp = wide ? compareWide(prev, bare) : prev.length !== bare.length ? prev.length - bare.length : prev < bare ? -1 : prev > bare ? 1 : 0;
+        if (cmp === 0) throw new Unhandled(); // duplicate key: jsonb keeps only the last one
+        if (cmp < 0) break;
+        keys[j] = prev;
+        members[j] = members[j - 1];
+        j--;
+      }
+      keys[j] = bare;
+      members[j] = `${key}: ${v}`;
+      this.ws();
+      const c = this.s.charCodeAt(this.pos++);
+      if (c === 125) break;
+      if (c !== 44) throw new Unhandled();
+    }
+    let out = "{";
+    for (let i = 0; i < members.length; i++) out += i ? `, ${members[i]}` : members[i];
+    return `${out}}`;
+  }
+}
+
+/** jsonb's text for source JSON text `s`, or null when the source needs a parsed comparison. */
+export function jsonbTextOfSource(s: string): string | null {
+  const sc = new Scanner(s);
+  try {
+    const out = sc.value();
+    sc.ws();
+    return sc.pos === s.length ? out : null;
+  } catch (err) {
+    if (err instanceof Unhandled) return null;
+    throw err;
+  }
+}
