@@ -36,8 +36,8 @@ function checkDisjuncts(sql: string): Tok[][] | undefined {
 }
 
 function sameColumn(t: Tok | undefined, column: string): boolean {
-  if (!t || !(t.kind === "word" || t.kind === "qident")) return false;
-  return (t.kind === "qident" ? t.value : t.text).toLowerCase() === column.toLowerCase();
+  if (!t || !(t.kind === "word" || t.kind === "ident")) return false;
+  return (t.kind === "ident" ? t.value : t.text).toLowerCase() === column.toLowerCase();
 }
 
 function shape(ts: Tok[]): string {

@@ -1,7 +1,9 @@
 /**
- * The tokenizer of the SQLite expression translator: string literals with ''
- * escapes, "double", `backtick` and [bracket] identifiers, numbers (decimal,
- * hex, with _ separators), blob literals x'..', parameters and operators.
+ * The engine's one SQLite tokenizer: string literals with '' escapes,
+ * "double", `backtick` and [bracket] identifiers, numbers (decimal, hex, with
+ * _ separators), blob literals x'..', parameters and operators. The
+ * expression translator reads it strictly; `sql-text.ts` cuts CREATE
+ * statements with it leniently.
  * https://www.sqlite.org/lang_expr.html#literal_values_constants_
  * https://www.sqlite.org/lang_keywords.html
  */
@@ -13,13 +15,13 @@ export function refuse(reason: string): never {
   throw new Refusal(reason);
 }
 
-export type TokKind = "word" | "qident" | "string" | "number" | "blob" | "op" | "param" | "eof";
+export type TokKind = "word" | "ident" | "string" | "number" | "blob" | "op" | "param" | "eof";
 
 export interface Tok {
   kind: TokKind;
   /** Raw text. */
   text: string;
-  /** Unquoted name / unescaped string / upper-case word / operator. */
+  /** Unquoted name (`ident`) / unescaped string / upper-case word / operator. */
   value: string;
   start: number;
   end: number;
@@ -27,8 +29,18 @@ export interface Tok {
 
 const OPERATORS = ["->>", "||", "==", "!=", "<>", "<=", ">=", "<<", ">>", "->", "(", ")", ",", ".", ";", "+", "-", "*", "/", "%", "<", ">", "=", "&", "|", "~"];
 
-/** Tokenizes SQLite SQL; refuses (throws `Refusal`) on malformed literals or unknown characters. */
-export function tokenize(sql: string): Tok[] {
+export interface TokenizeOptions {
+  /**
+   * For statements SQLite has already accepted (sqlite_master): never throws.
+   * An unterminated literal runs to the end of the text, a malformed blob or
+   * number stays one token as written, an unknown character is an operator.
+   */
+  lenient?: boolean;
+}
+
+/** Tokenizes SQLite SQL; refuses (throws `Refusal`) on malformed literals or unknown characters unless `lenient`. The last token is `eof`. */
+export function tokenize(sql: string, options: TokenizeOptions = {}): Tok[] {
+  const lenient = options.lenient === true;
   const toks: Tok[] = [];
   const n = sql.length;
   let i = 0;
@@ -43,11 +55,12 @@ export function tokenize(sql: string): Tok[] {
     }
     const start = i;
     if ((c === "x" || c === "X") && sql[i + 1] === "'") {
-      const e = sql.indexOf("'", i + 2);
-      if (e < 0) refuse("unterminated blob literal");
+      let e = sql.indexOf("'", i + 2);
+      if (e < 0 && !lenient) refuse("unterminated blob literal");
+      if (e < 0) e = n;
       const hex = sql.slice(i + 2, e);
-      if (!/^([0-9a-fA-F]{2})*$/.test(hex)) refuse(`malformed blob literal ${sql.slice(i, e + 1)}`);
-      i = e + 1;
+      if (!/^([0-9a-fA-F]{2})*$/.test(hex) && !lenient) refuse(`malformed blob literal ${sql.slice(i, e + 1)}`);
+      i = Math.min(e + 1, n);
       toks.push({ kind: "blob", text: sql.slice(start, i), value: hex.toLowerCase(), start, end: i });
       continue;
     }
@@ -64,22 +77,26 @@ export function tokenize(sql: string): Tok[] {
         }
         v += sql[i++];
       }
-      if (!closed) refuse(`unterminated ${c === "'" ? "string literal" : "quoted identifier"} at offset ${start}`);
-      toks.push({ kind: c === "'" ? "string" : "qident", text: sql.slice(start, i), value: v, start, end: i });
+      if (!closed && !lenient) refuse(`unterminated ${c === "'" ? "string literal" : "quoted identifier"} at offset ${start}`);
+      toks.push({ kind: c === "'" ? "string" : "ident", text: sql.slice(start, i), value: v, start, end: i });
       continue;
     }
     if (c === "[") {
-      const e = sql.indexOf("]", i + 1);
-      if (e < 0) refuse(`unterminated [identifier] at offset ${start}`);
-      i = e + 1;
-      toks.push({ kind: "qident", text: sql.slice(start, i), value: sql.slice(start + 1, e), start, end: i });
+      let e = sql.indexOf("]", i + 1);
+      if (e < 0 && !lenient) refuse(`unterminated [identifier] at offset ${start}`);
+      if (e < 0) e = n;
+      i = Math.min(e + 1, n);
+      toks.push({ kind: "ident", text: sql.slice(start, i), value: sql.slice(start + 1, e), start, end: i });
       continue;
     }
     if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
       const m = /^(0[xX][0-9a-fA-F_]+|(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?)/.exec(sql.slice(i));
-      const text = m && m[0] ? m[0] : c;
-      i += text.length;
-      if (/[A-Za-z_]/.test(sql[i] ?? "")) refuse(`malformed number near ${sql.slice(start, i + 1)}`);
+      i += m && m[0] ? m[0].length : 1;
+      if (/[A-Za-z_]/.test(sql[i] ?? "")) {
+        if (!lenient) refuse(`malformed number near ${sql.slice(start, i + 1)}`);
+        while (i < n && /[0-9A-Za-z_.]/.test(sql[i])) i++;
+      }
+      const text = sql.slice(start, i);
       toks.push({ kind: "number", text, value: text.replace(/_/g, ""), start, end: i });
       continue;
     }
@@ -95,7 +112,7 @@ export function tokenize(sql: string): Tok[] {
       toks.push({ kind: "param", text: sql.slice(start, i), value: sql.slice(start, i), start, end: i });
       continue;
     }
-    const op = OPERATORS.find((o) => sql.startsWith(o, i));
+    const op = OPERATORS.find((o) => sql.startsWith(o, i)) ?? (lenient ? c : undefined);
     if (!op) refuse(`unexpected character ${JSON.stringify(c)} at offset ${i}`);
     i += op.length;
     toks.push({ kind: "op", text: op, value: op, start, end: i });

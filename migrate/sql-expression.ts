@@ -36,8 +36,10 @@
  * Tables in view SELECTs are qualified with `ctx.schema` when given;
  * otherwise PostgreSQL resolves them through search_path at CREATE VIEW.
  */
+import type { Conversion } from "./plan-types";
 import { quoteIdent, quoteLiteral } from "./quote";
 import { Refusal, refuse, tokenize, type Tok } from "./sql-expression-tokens";
+import { isBooleanText, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, partsToMicros } from "./value-formats";
 
 export { isBooleanCheck, isJsonValidCheck } from "./sql-check-recognizers";
 
@@ -74,6 +76,15 @@ export interface DefaultOptions {
   sourceTimezone?: string;
   /** How integer defaults of a timestamp column are read. Without it only 0 is accepted. */
   epochUnit?: "s" | "ms";
+  /**
+   * The planner's conversion for the column. With it, a default the rules
+   * for `pgType` refuse is typed by the conversion instead (TRUE/FALSE, the
+   * 'now' forms, numbers, strings, blobs), or translated as an expression in
+   * `context`; when that fails too, the first refusal stands.
+   */
+  conversion?: Conversion;
+  /** Columns a default expression may reference (with `conversion`). */
+  context?: ExpressionContext;
 }
 
 // ---------------------------------------------------------------------------
@@ -275,9 +286,9 @@ class Translator {
     return this.relName(e?.table ?? q);
   }
   private isIdentTok(t: Tok): boolean {
-    return t.kind === "qident" || (t.kind === "word" && !RESERVED_AFTER_EXPR.has(t.value));
+    return t.kind === "ident" || (t.kind === "word" && !RESERVED_AFTER_EXPR.has(t.value));
   }
-  private identName(t: Tok): string { return t.kind === "qident" ? t.value : t.text; }
+  private identName(t: Tok): string { return t.kind === "ident" ? t.value : t.text; }
 
   private columnType(parts: string[], scope?: Scope): Ty {
     if (this.types.size === 0) return "unknown";
@@ -611,7 +622,7 @@ class Translator {
         if (t.value === "*") refuse("unexpected *");
         this.pos--;
         return this.unexpected("an expression");
-      case "qident":
+      case "ident":
         if (this.doubleQuotedAreStrings && t.text.startsWith('"')) {
           return { sql: quoteLiteral(t.value), ty: "text", atom: true, lit: { kind: "string", value: t.value } };
         }
@@ -626,7 +637,7 @@ class Translator {
     while (this.isOp(".")) {
       this.pos++;
       const t = this.next();
-      if (!(t.kind === "qident" || t.kind === "word")) { this.pos--; this.unexpected("a name after ."); }
+      if (!(t.kind === "ident" || t.kind === "word")) { this.pos--; this.unexpected("a name after ."); }
       parts.push(this.identName(t));
     }
     if (parts.length > 3) refuse(`name ${parts.join(".")} has too many parts`);
@@ -1046,7 +1057,7 @@ class Translator {
 
   private aliasName(): string {
     const t = this.next();
-    if (t.kind === "string" || t.kind === "qident" || t.kind === "word") return t.kind === "word" ? t.text : t.value;
+    if (t.kind === "string" || t.kind === "ident" || t.kind === "word") return t.kind === "word" ? t.text : t.value;
     this.pos--;
     return this.unexpected("an alias");
   }
@@ -1213,15 +1224,21 @@ export function translateExpression(sql: string, ctx?: ExpressionContext): Trans
 /**
  * Translates a SQLite column DEFAULT (as `PRAGMA table_info` reports it) into a
  * PostgreSQL DEFAULT for a column of type `pgType`, typing literals the way
- * SQLite's column affinity would have stored them.
+ * SQLite's column affinity would have stored them. With `opts.conversion`
+ * (the planner's), what those rules refuse gets a second chance: typed by the
+ * conversion, or as an expression over `opts.context` (the engine's one
+ * DEFAULT translator; `default-value.ts` only binds a planned column to it).
  */
 export function translateDefault(sql: string, pgType: string, opts: DefaultOptions = {}): TranslateResult {
+  let typed: TranslateResult;
   try {
-    return translateDefaultOrThrow(sql, pgType, opts);
+    typed = translateDefaultOrThrow(sql, pgType, opts);
   } catch (err) {
-    if (err instanceof Refusal) return { ok: false, reason: err.message };
-    throw err;
+    if (!(err instanceof Refusal)) throw err;
+    typed = { ok: false, reason: err.message };
   }
+  if (typed.ok || opts.conversion === undefined) return typed;
+  return defaultForConversion(sql, opts.conversion, pgType, opts.sourceTimezone ?? "UTC") ?? defaultExpression(sql, opts.context) ?? typed;
 }
 
 function translateDefaultOrThrow(sql: string, pgType: string, opts: DefaultOptions): TranslateResult {
@@ -1376,6 +1393,122 @@ function translateDefaultOrThrow(sql: string, pgType: string, opts: DefaultOptio
       }
       return bad("the type is not handled");
   }
+}
+
+// ---------------------------------------------------------------------------
+// Defaults typed by the planner's conversion (what the rules above refuse)
+
+const NOW_UTC = "(now() AT TIME ZONE 'UTC')";
+
+function nowForConversion(conversion: Conversion, fmt?: string): TranslateResult {
+  if (fmt === "%s") return conversion === "integer" || conversion === "double" || conversion === "numeric" ? { ok: true, sql: "(extract(epoch from now()))::bigint" } : { ok: false, reason: "strftime('%s','now') on a non-numeric column" };
+  switch (conversion) {
+    case "timestamptz": return { ok: true, sql: "now()" };
+    case "timestamp": return { ok: true, sql: NOW_UTC };
+    case "date": return { ok: true, sql: `${NOW_UTC}::date` };
+    case "time": return { ok: true, sql: `${NOW_UTC}::time` };
+    case "text": return { ok: true, sql: `to_char(${NOW_UTC}, 'YYYY-MM-DD HH24:MI:SS')` };
+    default: return { ok: false, reason: `time default on a ${conversion} column` };
+  }
+}
+
+const isWordTok = (t: Tok | undefined, ...words: string[]): boolean => t?.kind === "word" && words.includes(t.value);
+
+/** `CURRENT_TIMESTAMP`, `datetime('now'[, 'localtime'|'utc'|'subsec'])`, `strftime(fmt, 'now', ...)`, `date('now')`, `time('now')`. */
+function matchNowCall(toks: Tok[]): { fmt?: string } | null {
+  if (toks.length === 1 && isWordTok(toks[0], "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME")) return {};
+  if (toks.length < 4 || toks[1].text !== "(" || toks[toks.length - 1].text !== ")") return null;
+  const args = toks.slice(2, -1).filter((t) => t.text !== ",");
+  if (!args.every((t) => t.kind === "string")) return null;
+  const vals = args.map((t) => t.value.toLowerCase());
+  const okMods = (mods: string[]) => mods.every((m) => ["localtime", "utc", "subsec", "subsecond"].includes(m));
+  if (isWordTok(toks[0], "DATETIME", "DATE", "TIME") && vals[0] === "now" && okMods(vals.slice(1))) return {};
+  if (isWordTok(toks[0], "STRFTIME") && vals[1] === "now" && okMods(vals.slice(2))) return { fmt: args[0].value };
+  return null;
+}
+
+function literalForConversion(text: string, isNumber: boolean, conversion: Conversion, pgType: string, zone: string): TranslateResult {
+  const bad = (): TranslateResult => ({ ok: false, reason: `literal ${text} does not fit ${pgType}` });
+  switch (conversion) {
+    case "integer":
+      if (/^[+-]?\d+$/.test(text.trim())) return { ok: true, sql: String(BigInt(text.trim())) };
+      if (/^[+-]?\d+\.0*$/.test(text.trim())) return { ok: true, sql: text.trim().replace(/\.0*$/, "") };
+      return bad();
+    case "double":
+    case "numeric":
+      return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) ? { ok: true, sql: text.trim() } : bad();
+    case "boolean": {
+      const t = text.trim().toLowerCase();
+      if (!isBooleanText(t) && !/^[01]\.0*$/.test(t)) return bad();
+      return { ok: true, sql: ["1", "t", "true"].includes(t) || /^1\./.test(t) ? "true" : "false" };
+    }
+    case "text":
+      return { ok: true, sql: quoteLiteral(text) };
+    case "json": {
+      try { JSON.parse(text); } catch { return bad(); }
+      return { ok: true, sql: `${quoteLiteral(text)}::jsonb` };
+    }
+    case "uuid": {
+      const u = parseUuid(text);
+      return u ? { ok: true, sql: `${quoteLiteral(u)}::uuid` } : bad();
+    }
+    case "timestamptz":
+    case "timestamp": {
+      if (isNumber) return bad();
+      const p = parseDateTimeText(text);
+      if (!p) return bad();
+      const iso = microsToIso(partsToMicros(p, zone));
+      return { ok: true, sql: conversion === "timestamptz" ? `${quoteLiteral(iso)}::timestamptz` : `${quoteLiteral(iso.replace("Z", ""))}::timestamp` };
+    }
+    case "date": {
+      const d = normalizeDateText(text);
+      return d ? { ok: true, sql: `${quoteLiteral(d)}::date` } : bad();
+    }
+    case "time": {
+      const t = normalizeTimeText(text);
+      return t ? { ok: true, sql: `${quoteLiteral(t)}::time` } : bad();
+    }
+    case "bytea":
+      return { ok: true, sql: `${quoteLiteral("\\x" + Buffer.from(text, "utf8").toString("hex"))}::bytea` };
+    default: {
+      const never: never = conversion;
+      throw new Error(`unknown conversion ${String(never)}`);
+    }
+  }
+}
+
+/** A single literal, TRUE/FALSE or 'now' form typed by `conversion`; null when the default is none of those. */
+function defaultForConversion(sql: string, conversion: Conversion, pgType: string, zone: string): TranslateResult | null {
+  let toks = tokenize(sql, { lenient: true }).filter((t) => t.kind !== "eof");
+  while (toks.length >= 2 && toks[0].text === "(" && toks[toks.length - 1].text === ")") toks = toks.slice(1, -1);
+  if (toks.length === 1 && isWordTok(toks[0], "TRUE", "FALSE")) {
+    const v = isWordTok(toks[0], "TRUE");
+    if (conversion === "boolean") return { ok: true, sql: v ? "true" : "false" };
+    return literalForConversion(v ? "1" : "0", true, conversion, pgType, zone);
+  }
+  const now = matchNowCall(toks);
+  if (now) return nowForConversion(conversion, now.fmt);
+  const signed = toks.length === 2 && (toks[0].text === "-" || toks[0].text === "+") && toks[1].kind === "number";
+  if ((toks.length === 1 && toks[0].kind === "number") || signed) {
+    const num = toks[toks.length - 1];
+    const sign = signed ? toks[0].text : "";
+    if (/^0x/i.test(num.text)) return literalForConversion(String(sign === "-" ? -BigInt(num.value) : BigInt(num.value)), true, conversion, pgType, zone);
+    return literalForConversion(`${sign}${num.text}`, true, conversion, pgType, zone);
+  }
+  // 'text', and "text" which SQLite falls back to reading as a string literal.
+  if (toks.length === 1 && (toks[0].kind === "string" || toks[0].kind === "ident")) return literalForConversion(toks[0].value, false, conversion, pgType, zone);
+  if (toks.length === 1 && toks[0].kind === "blob") {
+    if (conversion !== "bytea") return { ok: false, reason: `blob default on a ${pgType} column` };
+    return { ok: true, sql: `${quoteLiteral("\\x" + toks[0].value)}::bytea` };
+  }
+  return null;
+}
+
+/** Any other default, as an expression over the table's columns; null when it does not translate. */
+function defaultExpression(sql: string, ctx: ExpressionContext = {}): TranslateResult | null {
+  let r: TranslateResult;
+  try { r = translateExpression(sql, ctx); } catch { return null; }
+  return r.ok ? { ok: true, sql: `(${r.sql})` } : null;
 }
 
 /**

@@ -1,79 +1,20 @@
 /**
- * A small SQLite SQL tokenizer, enough to cut CREATE TABLE / CREATE INDEX /
- * CREATE VIEW statements into parts (column definitions, CHECK bodies,
- * generated-column expressions, WHERE clauses). It does not parse
- * expressions; that is the job of `sql-expression.ts`.
- * https://www.sqlite.org/lang_keywords.html (quoting rules)
+ * Cuts CREATE TABLE / CREATE INDEX / CREATE VIRTUAL TABLE statements into
+ * parts (column definitions, CHECK bodies, generated-column expressions,
+ * WHERE clauses, module arguments) over the tokens of the engine's one
+ * tokenizer (`sql-expression-tokens.ts`). It does not parse expressions;
+ * that is the job of `sql-expression.ts`.
  */
+import { tokenize as tokenizeSql, type Tok } from "./sql-expression-tokens";
 
-export type TokenKind = "ident" | "string" | "word" | "number" | "punct" | "blob";
+export type Token = Tok;
 
-export interface Token {
-  kind: TokenKind;
-  /** Raw text as written. */
-  text: string;
-  /** For quoted identifiers: the unquoted name. For words: the word. */
-  value: string;
-  start: number;
-  end: number;
-}
-
+/**
+ * Tokens of a statement SQLite has accepted (lenient: never throws), without
+ * the end marker. A word's `value` is the word as written, so names keep their case.
+ */
 export function tokenize(sql: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  const n = sql.length;
-  while (i < n) {
-    const c = sql[i];
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === "-" && sql[i + 1] === "-") { while (i < n && sql[i] !== "\n") i++; continue; }
-    if (c === "/" && sql[i + 1] === "*") { const e = sql.indexOf("*/", i + 2); i = e < 0 ? n : e + 2; continue; }
-    const start = i;
-    if (c === "'" || c === '"' || c === "`") {
-      i++;
-      let v = "";
-      while (i < n) {
-        if (sql[i] === c) {
-          if (sql[i + 1] === c) { v += c; i += 2; continue; }
-          i++;
-          break;
-        }
-        v += sql[i++];
-      }
-      out.push({ kind: c === "'" ? "string" : "ident", text: sql.slice(start, i), value: v, start, end: i });
-      continue;
-    }
-    if (c === "[") {
-      const e = sql.indexOf("]", i + 1);
-      i = e < 0 ? n : e + 1;
-      out.push({ kind: "ident", text: sql.slice(start, i), value: sql.slice(start + 1, i - 1), start, end: i });
-      continue;
-    }
-    if ((c === "x" || c === "X") && sql[i + 1] === "'") {
-      const e = sql.indexOf("'", i + 2);
-      i = e < 0 ? n : e + 1;
-      out.push({ kind: "blob", text: sql.slice(start, i), value: sql.slice(start + 2, i - 1), start, end: i });
-      continue;
-    }
-    if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
-      while (i < n && /[0-9a-zA-Z_.]/.test(sql[i])) {
-        if ((sql[i] === "e" || sql[i] === "E") && (sql[i + 1] === "+" || sql[i + 1] === "-")) i++;
-        i++;
-      }
-      out.push({ kind: "number", text: sql.slice(start, i), value: sql.slice(start, i), start, end: i });
-      continue;
-    }
-    if (/[\p{L}_$]/u.test(c) || c.charCodeAt(0) > 127) {
-      while (i < n && (/[\p{L}\p{N}_$]/u.test(sql[i]) || sql.charCodeAt(i) > 127)) i++;
-      out.push({ kind: "word", text: sql.slice(start, i), value: sql.slice(start, i), start, end: i });
-      continue;
-    }
-    const two = sql.slice(i, i + 2);
-    const p = ["||", "<=", ">=", "<>", "!=", "==", "<<", ">>", "->"].includes(two) ? two : c;
-    i += p.length;
-    if (p === "->" && sql[i] === ">") i++;
-    out.push({ kind: "punct", text: sql.slice(start, i), value: sql.slice(start, i), start, end: i });
-  }
-  return out;
+  return tokenizeSql(sql, { lenient: true }).flatMap((t) => (t.kind === "eof" ? [] : t.kind === "word" ? [{ ...t, value: t.text }] : [t]));
 }
 
 /** Index of the `)` matching the `(` at `open`, or -1. */

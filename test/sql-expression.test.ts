@@ -17,6 +17,9 @@ import {
   translateViewSelect,
   type TranslateResult,
 } from "../migrate/sql-expression";
+import { translateDefault as planDefault } from "../migrate/default-value";
+import { expressionTranslator } from "../migrate/expression";
+import type { Conversion } from "../migrate/plan-types";
 import { startPostgres, type TestServer } from "./support/postgres";
 
 const CORPUS = resolve(__dirname, "../../shared/data/sqlite-corpus");
@@ -592,8 +595,8 @@ describe("translated CHECKs accept and reject the same rows", () => {
 
 describe("translated DEFAULTs store the same values", () => {
   test("literal defaults typed for the target column", async () => {
-    const cols: [string, string, string, string][] = [
-      // name, SQLite declaration, SQLite default, PostgreSQL type
+    const cols: [string, string, string, string, Conversion?][] = [
+      // name, SQLite declaration, SQLite default, PostgreSQL type[, the planner's conversion: translated as plan does]
       ["a", "tinyint", "'0'", "smallint"],
       ["b", "INTEGER", '"0"', "bigint"],
       ["c", "TEXT", '""', "text"],
@@ -603,15 +606,30 @@ describe("translated DEFAULTs store the same values", () => {
       ["g", "TEXT", "0", "text"],
       ["h", "BLOB", "x'00ff'", "bytea"],
       ["i", "INTEGER", "1.0", "bigint"],
+      ["p_neg", "INTEGER", "- 42", "bigint", "integer"],
+      ["p_hex", "INTEGER", "-0x1F", "bigint", "integer"],
+      ["p_text_int", "INTEGER", "'42'", "bigint", "integer"],
+      ["p_true", "INTEGER", "TRUE", "bigint", "integer"],
+      ["p_expr", "INTEGER", "((1 + 2) * 3)", "bigint", "integer"],
+      ["p_false_real", "REAL", "FALSE", "double precision", "double"],
+      ["p_numeric", "DECIMAL(5,2)", "-12.25", "numeric(5,2)", "numeric"],
+      ["p_quote", "TEXT", "'it''s'", "text", "text"],
+      ["p_dquote", "TEXT", `"say ""hi"""`, "text", "text"],
+      ["p_neg_text", "TEXT", "-7", "text", "text"],
+      ["p_concat", "TEXT", "('a' || 'b')", "text", "text"],
+      ["p_blob", "BLOB", "x'00FF10'", "bytea", "bytea"],
+      ["p_bool_true", "BOOLEAN", "TRUE", "boolean", "boolean"],
+      ["p_bool_zero", "BOOLEAN", "0", "boolean", "boolean"],
+      ["p_null", "TEXT", "(NULL)", "text", "text"],
     ];
     const sqlite = new Database(":memory:");
     sqlite.exec(`CREATE TABLE d (id INTEGER PRIMARY KEY, ${cols.map(([n, t, dflt]) => `${n} ${t} DEFAULT ${dflt}`).join(", ")})`);
     sqlite.exec("INSERT INTO d (id) VALUES (1)");
     const want = sqlite.prepare("SELECT * FROM d").get() as Record<string, unknown>;
-    const pgCols = cols.map(([n, , dflt, pgType]) => {
-      const r = translateDefault(dflt, pgType);
+    const pgCols = cols.map(([n, , dflt, pgType, conversion]) => {
+      const r = conversion ? planDefault(dflt, conversion, pgType, "UTC", expressionTranslator(), {}) : translateDefault(dflt, pgType);
       assert.ok(r.ok, `${n}: ${JSON.stringify(r)}`);
-      return `${n} ${pgType} DEFAULT ${r.ok ? r.sql : ""}`;
+      return `${n} ${pgType}${r.ok && r.sql ? ` DEFAULT ${r.sql}` : ""}`;
     });
     await server.query(`CREATE TABLE d (id bigint PRIMARY KEY, ${pgCols.join(", ")})`, [], db);
     await server.query("INSERT INTO d (id) VALUES (1)", [], db);
@@ -625,14 +643,22 @@ describe("translated DEFAULTs store the same values", () => {
     sqlite.exec("CREATE TABLE t (id INTEGER, ts TEXT DEFAULT CURRENT_TIMESTAMP, ms TEXT DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')), d TEXT DEFAULT CURRENT_DATE)");
     sqlite.exec("INSERT INTO t (id) VALUES (1)");
     const want = sqlite.prepare("SELECT * FROM t").get() as Record<string, string>;
-    const def = (s: string, t: string) => { const r = translateDefault(s, t); assert.ok(r.ok, JSON.stringify(r)); return r.ok ? r.sql : ""; };
+    const def = (s: string, t: string, conversion?: Conversion) => {
+      const r = conversion ? planDefault(s, conversion, t, "UTC", expressionTranslator(), {}) : translateDefault(s, t);
+      assert.ok(r.ok, JSON.stringify(r));
+      return r.ok ? r.sql : "";
+    };
     await server.query(
-      `CREATE TABLE tdef (id bigint, ts text DEFAULT ${def("CURRENT_TIMESTAMP", "text")}, ms text DEFAULT ${def("strftime('%Y-%m-%d %H:%M:%f','now')", "text")}, d date DEFAULT ${def("CURRENT_DATE", "date")}, tz timestamptz DEFAULT ${def("datetime('now')", "timestamptz")}, day timestamptz DEFAULT ${def("current_date", "timestamptz")}, tm time DEFAULT ${def("CURRENT_TIME", "time")})`,
+      `CREATE TABLE tdef (id bigint, ts text DEFAULT ${def("CURRENT_TIMESTAMP", "text")}, ms text DEFAULT ${def("strftime('%Y-%m-%d %H:%M:%f','now')", "text")}, d date DEFAULT ${def("CURRENT_DATE", "date")}, tz timestamptz DEFAULT ${def("datetime('now')", "timestamptz")}, day timestamptz DEFAULT ${def("current_date", "timestamptz")}, tm time DEFAULT ${def("CURRENT_TIME", "time")}, ` +
+        `sf timestamptz DEFAULT ${def("strftime('%Y-%m-%d %H:%M:%S','now')", "timestamptz", "timestamptz")}, naive timestamp DEFAULT ${def("(datetime('now'))", "timestamp", "timestamp")}, epoch bigint DEFAULT ${def("strftime('%s','now')", "bigint", "integer")})`,
       [], db,
     );
     // The session zone must not matter: SQLite's 'now' is UTC.
     await server.query("SET TIME ZONE 'Asia/Tokyo'; INSERT INTO tdef (id) VALUES (1)", [], db);
-    const [got] = await server.query<{ ts: string; ms: string; d: Date; tz: Date; day: Date; tm: string }>("SELECT ts, ms, to_char(d, 'YYYY-MM-DD') AS d, tz, day, tm FROM tdef", [], db);
+    const [got] = await server.query<{ ts: string; ms: string; d: Date; tz: Date; day: Date; tm: string; sf: Date; naive_utc: string; epoch: string }>(
+      "SELECT ts, ms, to_char(d, 'YYYY-MM-DD') AS d, tz, day, tm, sf, extract(epoch FROM naive AT TIME ZONE 'UTC') AS naive_utc, epoch FROM tdef", [], db,
+    );
+    for (const instant of [new Date(got.sf).getTime(), Number(got.naive_utc) * 1000, Number(got.epoch) * 1000]) assert.ok(Math.abs(instant - Date.now()) < 60_000, String(instant));
     assert.match(got.ts, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     assert.match(got.ms, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
     assert.match(want.ms, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
