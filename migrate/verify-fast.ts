@@ -34,7 +34,13 @@ const SUSPECT_BATCH = 1000;
 /** Differences in generated columns reported per table (as the keyed comparison does). */
 const MAX_GENERATED = 20;
 
-export type FastOutcome = { equal: true; generatedDifferences: VerifyMismatch[] } | { equal: "unsure"; reason: string };
+export type FastOutcome = { equal: true; generatedDifferences: VerifyMismatch[] } | { equal: "unsure"; reason: string; tooManyDiffer?: boolean };
+
+/** The same row order on both sides: SQLite and PostgreSQL ORDER BY expressions (see verify-table.ts `orderable`). */
+export interface RowOrder {
+  source: string[];
+  target: string[];
+}
 
 type TailKind = "json" | "double" | "decimal" | "strict";
 
@@ -88,8 +94,12 @@ function tailEqual(kind: TailKind, c: ColumnPlan, v: unknown, field: string, zon
   return valuesEqual(c, v, unescapeCopy(field), zone);
 }
 
-/** Lines of a `COPY ... TO STDOUT` (text format), decoded chunk by chunk. */
-async function* copyLines(client: ClientBase, query: string): AsyncGenerator<string> {
+/**
+ * Calls `onLine` for every line of a `COPY ... TO STDOUT` (text format):
+ * one await per network chunk, lines handled synchronously (an async
+ * iterator per line costs more than the comparison).
+ */
+async function forEachCopyLine(client: ClientBase, query: string, onLine: (line: string) => void): Promise<void> {
   const stream = client.query(copyTo(`COPY (${query}) TO STDOUT`));
   let rest: Buffer | null = null;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -102,14 +112,20 @@ async function* copyLines(client: ClientBase, query: string): AsyncGenerator<str
     let start = 0;
     for (;;) {
       const nl = text.indexOf("\n", start);
-      if (nl < 0) { yield text.slice(start); break; }
-      yield text.slice(start, nl);
+      if (nl < 0) { onLine(text.slice(start)); break; }
+      onLine(text.slice(start, nl));
       start = nl + 1;
     }
   }
 }
 
-export async function fastVerifyTable(db: SqliteDb, client: ClientBase, t: TablePlan, schema: string, zone: string, name: string, rows: number): Promise<FastOutcome> {
+/**
+ * Without `order`, both sides are read in their natural order (cheapest;
+ * right when the load wrote the rows in SQLite's order). With `order`, both
+ * sides are sorted by the key (for a load that wrote rowid ranges in
+ * parallel, or a table changed since).
+ */
+export async function fastVerifyTable(db: SqliteDb, client: ClientBase, t: TablePlan, schema: string, zone: string, name: string, rows: number, order?: RowOrder): Promise<FastOutcome> {
   const lay = layout(db, t, zone);
   const table = qualified(schema, name);
   const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
@@ -120,9 +136,9 @@ export async function fastVerifyTable(db: SqliteDb, client: ClientBase, t: Table
   const fetchKey = alias ? [alias] : keyExprs;
   const tailSrc = lay.tail.map(({ col }) => (col.conversion === "bytea" || col.conversion === "json" ? sourceExpression(col, quoteSqliteIdent) : col.fromRowid ? col.source : quoteSqliteIdent(col.source)));
   // Same FROM and no ORDER BY, as the load reads: the natural order, in which the load wrote PostgreSQL's rows.
-  const stmt = db.prepare(`SELECT ${[lay.line ?? "NULL", ...tailSrc, ...fetchKey].join(", ")} ${from}`).raw();
+  const stmt = db.prepare(`SELECT ${[lay.line ?? "NULL", ...tailSrc, ...fetchKey].join(", ")} ${from}${order ? ` ORDER BY ${order.source.join(", ")}` : ""}`).raw();
   stmt.safeIntegers(!!t.bigIntegers);
-  const tgtSql = `SELECT t.ctid, ${[...lay.tail.map(({ col, kind }) => tailSelect(kind, col, `t.${quoteIdent(col.target)}`)), ...lay.predicted.map(({ col, pg }) => pg(`t.${quoteIdent(col.target)}`))].join(", ")} FROM ${table} AS t`;
+  const tgtSql = `SELECT t.ctid, ${[...lay.tail.map(({ col, kind }) => tailSelect(kind, col, `t.${quoteIdent(col.target)}`)), ...lay.predicted.map(({ col, pg }) => pg(`t.${quoteIdent(col.target)}`))].join(", ")} FROM ${table} AS t${order ? ` ORDER BY ${order.target.map((e) => `t.${e}`).join(", ")}` : ""}`;
   const ntail = lay.tail.length;
   const hasLine = lay.line !== null;
   const suspects: { key: unknown[]; ctid: string }[] = [];
@@ -130,11 +146,11 @@ export async function fastVerifyTable(db: SqliteDb, client: ClientBase, t: Table
   let overflow = false;
   const iter = stmt.iterate() as IterableIterator<unknown[]>;
   try {
-    for await (const line of copyLines(client, tgtSql)) {
+    await forEachCopyLine(client, tgtSql, (line) => {
       // After too many differences or a row count mismatch the COPY is still drained: the connection must stay usable.
-      if (overflow) continue;
+      if (overflow) return;
       const next = iter.next();
-      if (next.done) { overflow = true; continue; }
+      if (next.done) { overflow = true; return; }
       seen++;
       const srow = next.value;
       let pos = line.indexOf("\t");
@@ -159,12 +175,12 @@ export async function fastVerifyTable(db: SqliteDb, client: ClientBase, t: Table
         suspects.push({ key: srow.slice(1 + ntail), ctid: line.slice(0, line.indexOf("\t") < 0 ? line.length : line.indexOf("\t")) });
         if (suspects.length > MAX_SUSPECTS) overflow = true;
       }
-    }
+    });
     if (!overflow && !iter.next().done) return { equal: "unsure", reason: "SQLite returned more rows than PostgreSQL" };
   } finally {
     iter.return?.();
   }
-  if (overflow) return { equal: "unsure", reason: suspects.length > MAX_SUSPECTS ? "too many rows differ in natural order" : "PostgreSQL returned more rows than SQLite" };
+  if (overflow) return suspects.length > MAX_SUSPECTS ? { equal: "unsure", reason: "too many rows differ", tooManyDiffer: true } : { equal: "unsure", reason: "PostgreSQL returned more rows than SQLite" };
   if (seen !== rows) return { equal: "unsure", reason: `read ${seen} rows, counted ${rows}` };
   return await recheckSuspects(db, client, t, table, zone, suspects, fetchKey, keyExprs, keyNames, from);
 }

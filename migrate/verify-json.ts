@@ -25,6 +25,34 @@ function compareWide(a: string, b: string): number {
   return ba.length !== bb.length ? ba.length - bb.length : Buffer.compare(ba, bb);
 }
 
+/**
+ * How jsonb prints a number token that `plainNumber` refuses: PostgreSQL's
+ * numeric input keeps the digits after the point minus the exponent as its
+ * scale (`1.50e1` → `15.0`, `1e-3` → `0.001`, `1e5` → `100000`) and has no
+ * negative zero. Exact decimal digit shifting, or null when not a number.
+ */
+export function numericText(tok: string): string | null {
+  const m = /^(-?)(0|[1-9]\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(tok);
+  if (!m) return null;
+  const frac = m[3] ?? "";
+  const exp = m[4] === undefined ? 0 : Number(m[4]);
+  if (Math.abs(exp) > 1000) return null;
+  const scale = Math.max(0, frac.length - exp);
+  let digits = m[2] + frac;
+  let point = m[2].length + exp;
+  if (point <= 0) { digits = "0".repeat(1 - point) + digits; point = 1; }
+  if (point > digits.length) digits += "0".repeat(point - digits.length);
+  const intPart = digits.slice(0, point).replace(/^0+(?=\d)/, "");
+  let fracPart = digits.slice(point);
+  if (fracPart.length < scale) fracPart += "0".repeat(scale - fracPart.length);
+  else if (fracPart.length > scale) {
+    if (/[^0]/.test(fracPart.slice(scale))) return null;
+    fracPart = fracPart.slice(0, scale);
+  }
+  const zero = !/[1-9]/.test(intPart + fracPart);
+  return `${m[1] && !zero ? "-" : ""}${intPart}${scale ? `.${fracPart}` : ""}`;
+}
+
 /** Whether a number token prints the same in jsonb: plain digits, no exponent, no negative zero. */
 function plainNumber(tok: string): boolean {
   let i = 0;
@@ -60,21 +88,33 @@ class Scanner {
     while (this.pos < this.s.length && isWs(this.s.charCodeAt(this.pos))) this.pos++;
   }
 
-  /** A string token, quotes included, exactly as written. */
+  /**
+   * A string token, quotes included: as written, or, when it holds escapes,
+   * escaped the way jsonb prints strings (`\u00e9` → `é`, `\/` → `/`;
+   * JSON.stringify escapes exactly jsonb's set: `"`, `\\`, \b \f \n \r \t,
+   * other control characters as \u00xx).
+   */
   string(): string {
     const s = this.s;
     const start = this.pos;
     let i = start + 1;
+    let escaped = false;
     for (;;) {
       if (i >= s.length) throw new Unhandled();
       const c = s.charCodeAt(i);
       if (c === 34) break; // closing quote
-      if (c === 92) i += 2; // backslash escape: skip the escaped character
+      if (c === 92) { i += 2; escaped = true; } // backslash escape: skip the escaped character
       else if (c < 32) throw new Unhandled();
       else i++;
     }
     this.pos = i + 1;
-    return s.slice(start, i + 1);
+    const tok = s.slice(start, i + 1);
+    if (!escaped) return tok;
+    try {
+      return JSON.stringify(JSON.parse(tok) as string);
+    } catch {
+      throw new Unhandled();
+    }
   }
 
   value(): string {
@@ -95,7 +135,9 @@ class Scanner {
     this.pos = i;
     const tok = s.slice(start, i);
     if (tok === "true" || tok === "false" || tok === "null" || plainNumber(tok)) return tok;
-    throw new Unhandled();
+    const n = numericText(tok);
+    if (n === null) throw new Unhandled();
+    return n;
   }
 
   array(): string {
@@ -124,10 +166,10 @@ class Scanner {
       this.ws();
       if (this.s.charCodeAt(this.pos) !== 34) throw new Unhandled();
       const key = this.string();
-      const bare = key.slice(1, -1);
+      let bare = key.slice(1, -1);
       for (let i = 0; i < bare.length; i++) {
         const c = bare.charCodeAt(i);
-        if (c === 92) throw new Unhandled(); // an escaped key: compare parsed values instead
+        if (c === 92) { bare = JSON.parse(key) as string; wide = true; break; } // escaped: order by the decoded key
         if (c > 127) wide = true;
       }
       this.ws();

@@ -18,7 +18,7 @@ import type { SqliteDb } from "./sqlite-source";
 import type { VerifyMismatch } from "./types";
 import { differenceMessage, sourceCanonical, targetCanonical, targetSelect, valuesEqual } from "./value-compare";
 import { unescapeCopy } from "./verify-copy-text";
-import { fastVerifyTable } from "./verify-fast";
+import { fastVerifyTable, type RowOrder } from "./verify-fast";
 
 export interface TableVerifyResult {
   rows: number;
@@ -50,7 +50,7 @@ async function* copyRows(client: ClientBase, query: string): AsyncGenerator<(str
 }
 
 /** Whether both sides can be read in the same order (else: multiset comparison). */
-function orderable(t: TablePlan): { source: string[]; target: string[] } | null {
+export function orderable(t: TablePlan): RowOrder | null {
   if (!t.primaryKey) return null;
   const cols = t.primaryKey.columns.map((name) => t.columns.find((c) => c.target === name)!);
   const source: string[] = [];
@@ -92,7 +92,11 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
     // Reads in natural order must start at the table's first page and come back in that order.
     await client.query("SET LOCAL synchronize_seqscans = off");
     await client.query("SET LOCAL max_parallel_workers_per_gather = 0");
-    const fast = await fastVerifyTable(db, client, t, schema, zone, name, srcRows);
+    let fast = await fastVerifyTable(db, client, t, schema, zone, name, srcRows);
+    // Rows not in the same natural order (a load by parallel readers, rows changed since) or a real difference:
+    // the same pass in key order; if that cannot conclude either, the keyed comparison below names the differences.
+    const keyOrder = orderable(t);
+    if (fast.equal !== true && keyOrder) fast = await fastVerifyTable(db, client, t, schema, zone, name, srcRows, keyOrder);
     if (fast.equal === true) return { rows: srcRows, targetRows: tgtRows, equal: true, mismatches, generatedDifferences: fast.generatedDifferences, ms: Date.now() - started };
   }
   const order = orderable(t);
