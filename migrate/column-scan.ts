@@ -55,17 +55,50 @@ const BOOL_BAD = (q: string) => `(CASE typeof(${q}) WHEN 'integer' THEN ${q} NOT
 const JSON_BAD = (q: string) => `(CASE typeof(${q}) WHEN 'text' THEN (NOT json_valid(${q}) OR instr(${q}, '\\u0000') > 0) WHEN 'blob' THEN NOT json_valid(${q}, 8) ELSE 0 END)`;
 /** Text with a NUL byte (PostgreSQL text cannot hold it). */
 const NUL_BAD = (q: string) => `(CASE WHEN typeof(${q}) = 'text' THEN instr(CAST(${q} AS BLOB), x'00') > 0 ELSE 0 END)`;
+/**
+ * A cheap screen for NUL characters in a value: never 0 or NULL where `NUL_BAD` is 1 (instr() searches
+ * the whole UTF-8 text, past the NUL where length() and substr() stop; a blob or number only gives false
+ * positives, which the exact per-column `NUL_BAD` then settles). About half the cost of `NUL_BAD`.
+ */
+const NUL_SCREEN = (q: string, guard: boolean) => (guard ? `(typeof(${q}) = 'text' AND instr(${q}, char(0)))` : `instr(${q}, char(0))`);
 /** Integers a double cannot hold exactly. */
 const BIG_INT = (q: string) => `(CASE WHEN typeof(${q}) = 'integer' THEN ${q} > 9007199254740992 OR ${q} < -9007199254740992 ELSE 0 END)`;
 /**
+ * Shapes of `YYYY-MM-DD` + a space or T whose day exists in its month whatever the year (the parse
+ * rejects month 00 and 13-19, day 00 and 32-39), tried in order, the common one first. February 29
+ * is not among them.
+ */
+const DT_DAY_SHAPES = ["????-??-[0-2][0-8][ T]*", "????-??-[01]9[ T]*", "????-[01][013-9]-[23][09][ T]*", "????-12-[23][09][ T]*", "????-0[13578]-31[ T]*", "????-1[02]-31[ T]*"];
+/**
  * 1 for datetime text SQLite itself cannot vouch for: not a real calendar date, not readable by
  * datetime(), or more than 6 fractional digits. Those rows are re-checked in JS.
+ *
+ * Fast path, exactly 0 where the full test below is 0 (about a third of its cost): a text that
+ * unixepoch() reads (the same parse as datetime(): NULL from one exactly when NULL from the other)
+ * and that matches a `DT_DAY_SHAPES` pattern was read as `YYYY-MM-DD` + time: a number cannot have '-'
+ * at both positions 5 and 8, a time-only text has a digit at 5. So its first 10 characters are a
+ * real date, which date() gives back unchanged; and in at most 26 bytes the first '.' (at 20 or
+ * later: the space or T, then HH:MM:SS come first) leaves no room for a 7th fractional digit. NUL bytes do not
+ * change this: GLOB, unixepoch(), length() and substr() all stop at the first one.
  */
-const DT_BAD = (q: string) => `(CASE WHEN typeof(${q}) <> 'text' THEN 0 WHEN length(${q}) > 32 THEN 1 WHEN date(substr(${q}, 1, 10)) IS NOT substr(${q}, 1, 10) THEN 1 WHEN datetime(${q}) IS NULL THEN 1 WHEN instr(${q}, '.') = 0 THEN 0 WHEN substr(${q}, instr(${q}, '.') + 7, 1) BETWEEN '0' AND '9' THEN 1 ELSE 0 END)`;
+const DT_BAD = (q: string) => `(CASE WHEN typeof(${q}) <> 'text' THEN 0 WHEN (${DT_DAY_SHAPES.map((p) => `${q} GLOB '${p}'`).join(" OR ")}) AND octet_length(${q}) <= 26 AND unixepoch(${q}) IS NOT NULL THEN 0 WHEN length(${q}) > 32 THEN 1 WHEN date(substr(${q}, 1, 10)) IS NOT substr(${q}, 1, 10) THEN 1 WHEN datetime(${q}) IS NULL THEN 1 WHEN instr(${q}, '.') = 0 THEN 0 WHEN substr(${q}, instr(${q}, '.') + 7, 1) BETWEEN '0' AND '9' THEN 1 ELSE 0 END)`;
 const DATE_BAD = (q: string) => `(CASE WHEN ${q} IS NULL THEN 0 WHEN typeof(${q}) <> 'text' THEN 1 WHEN length(${q}) <> 10 THEN 1 WHEN date(${q}) IS NOT ${q} THEN 1 ELSE 0 END)`;
 const TIME_BAD = (q: string) => `(CASE WHEN ${q} IS NULL THEN 0 WHEN typeof(${q}) <> 'text' THEN 1 WHEN length(${q}) > 15 THEN 1 WHEN NOT ${q} GLOB '[0-2][0-9]:[0-5][0-9]*' THEN 1 WHEN ${q} GLOB '*[^0-9:.]*' THEN 1 WHEN time(${q}) IS NULL THEN 1 ELSE 0 END)`;
-/** Does not fit numeric(p,s) exactly: not below 10^(p-s), or (reals) s decimals do not round-trip. */
-const NUM_BAD = (q: string, p: number, sc: number) => `(CASE typeof(${q}) WHEN 'integer' THEN NOT (${q} < 1e${p - sc} AND ${q} > -1e${p - sc}) WHEN 'real' THEN CASE WHEN ${q} < 1e${p - sc} AND ${q} > -1e${p - sc} THEN round(${q}, ${sc}) <> ${q} ELSE 1 END ELSE 0 END)`;
+/**
+ * Does not fit numeric(p,s) exactly: not below 10^(p-s), or (reals) s decimals do not round-trip.
+ *
+ * Fast path for reals, exactly 0 where `round(x, s) <> x` is 0 (round() prints and re-reads the
+ * value): when x * 10^s is an integer k and k / 10^s gives x back, x is the double nearest to the
+ * decimal t = k / 10^s. For p <= 15, t has at most 15 significant digits and x is within 10^-16 * 10^p
+ * (< 0.11 units of the s-th decimal) of it, so round() prints t and reads back x.
+ */
+const NUM_BAD = (q: string, p: number, sc: number) => {
+  const fits = p <= 15 ? `WHEN ${q} * 1e${sc} = CAST(${q} * 1e${sc} AS INTEGER) AND CAST(${q} * 1e${sc} AS INTEGER) / 1e${sc} = ${q} THEN 0 ` : "";
+  return `(CASE typeof(${q}) WHEN 'integer' THEN NOT (${q} < 1e${p - sc} AND ${q} > -1e${p - sc}) WHEN 'real' THEN CASE WHEN NOT (${q} < 1e${p - sc} AND ${q} > -1e${p - sc}) THEN 1 ${fits}ELSE round(${q}, ${sc}) <> ${q} END ELSE 0 END)`;
+};
+
+/** The SQL value checks whose fast paths must agree exactly with their full forms (for tests). */
+export const valueCheckSql = { datetimeBad: DT_BAD, numericMisfit: NUM_BAD, nulScreen: NUL_SCREEN, nulBad: NUL_BAD };
 
 /** The storage class a column of this family normally holds (counted first; the rest only on a difference). */
 const EXPECTED_CLASS: Record<TypeFamily["kind"], Cls | undefined> = {
@@ -105,74 +138,140 @@ export interface TableKey {
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
-export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], key: TableKey): Map<string, ColumnStats> {
+/** How partial results of one aggregate combine (e.g. one partial per rowid range): NULL partials are ignored. */
+export type Merge = "sum" | "max" | "min";
+/** One aggregate over a table; max/min ones only ever see numbers (every one is guarded by typeof), so partials are numbers, bigints or NULL. */
+export interface AggregateExpr {
+  expr: string;
+  merge: Merge;
+}
+/**
+ * Runs aggregate expressions over every row of `table` (a SQLite table name, unquoted) and returns
+ * one value per expression, integers as bigint or number. The default is one query; a caller may
+ * split the rows (e.g. by rowid range over worker threads) and combine with `mergeAggregates`.
+ */
+export type AggregateRunner = (table: string, exprs: AggregateExpr[]) => unknown[];
+
+/** The default runner: `SELECT exprs FROM main."table"`, in chunks (SQLite caps result columns at 2000). */
+export function sqliteAggregateRunner(db: SqliteDb): AggregateRunner {
+  return (table, exprs) => {
+    const out: unknown[] = [];
+    for (let start = 0; start < exprs.length; start += 1000) {
+      const chunk = exprs.slice(start, start + 1000);
+      out.push(...(db.prepare(`SELECT ${chunk.map((x) => x.expr).join(", ")} FROM main.${quoteSqliteIdent(table)}`).raw().get() as unknown[]));
+    }
+    return out;
+  };
+}
+
+/** Combines the partial results of `exprs` (one array per part, e.g. per rowid range) as each declares. */
+export function mergeAggregates(exprs: AggregateExpr[], partials: unknown[][]): unknown[] {
+  return exprs.map((x, i) => {
+    let acc: number | bigint | null = null;
+    for (const p of partials) {
+      const v = p[i];
+      if (v === null || v === undefined) continue;
+      if (typeof v !== "number" && typeof v !== "bigint") throw new Error(`aggregate ${x.expr}: partial result is not a number (${typeof v})`);
+      if (acc === null) acc = v;
+      else if (x.merge === "sum") acc = typeof acc === "bigint" || typeof v === "bigint" ? BigInt(acc) + BigInt(v) : acc + v;
+      else if (x.merge === "max" ? v > acc : v < acc) acc = v;
+    }
+    return acc;
+  });
+}
+
+const CLASSES = ["integer", "real", "text", "blob"] as const;
+const classCount = (q: string, cls: Cls) => `sum(CASE WHEN typeof(${q}) = '${cls}' THEN 1 ELSE 0 END)`;
+
+export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], key: TableKey, runAggregate: AggregateRunner = sqliteAggregateRunner(db)): Map<string, ColumnStats> {
   const qt = quoteSqliteIdent(table);
   const out = new Map<string, ColumnStats>();
   const rows = num(db.prepare(`SELECT count(*) FROM main.${qt}`).pluck().get());
   for (const c of columns) out.set(c.name, { ...emptyStats(), rows });
   if (rows === 0 || columns.length === 0) return out;
 
-  // 1. Aggregates in SQL (C speed), in chunks (SQLite caps result columns at 2000). Each
-  //    expression costs a pass over the values, so a column gets only what its family needs, in
-  //    CASE form (SQLite does not short-circuit AND in a value context). Storage classes: the
-  //    non-NULL count and the count of the family's expected class; the full breakdown only
-  //    for columns where they differ (step 1b). Value checks are exact in SQL where possible
-  //    (UUID, boolean); datetime/date/time/numeric use a SQL pre-check and only the rows it
-  //    cannot vouch for go through the JS parsers (step 3).
-  type Agg = { expr: string; set: (s: ColumnStats, v: unknown) => void };
+  // 1. Aggregates in SQL (C speed), through `runAggregate`. Each expression costs a pass over the
+  //    values, so a column gets only what its family needs, in CASE form (SQLite does not
+  //    short-circuit AND in a value context). Storage classes: the non-NULL count and the count
+  //    of the family's expected class (all four for families without one); what concerns only the
+  //    other classes (integers beyond 2^53 in a text column, say) is 0 when every value is of the
+  //    expected class, so it is asked only for columns where the counts differ (step 1b). NUL bytes:
+  //    one cheap screen over all the table's text columns, the exact per-column count only when it
+  //    finds one (step 1b). Value checks are exact in SQL where possible (UUID, boolean);
+  //    datetime/date/time/numeric use a SQL pre-check and only the rows it cannot vouch for go
+  //    through the JS parsers (step 3).
+  type Agg = AggregateExpr & { col: ScanColumn; set: (s: ColumnStats, v: unknown) => void };
+  const step1: Agg[] = [];
+  const deferred = new Map<string, Agg[]>();
+  const nulCols: { col: ScanColumn; guard: boolean }[] = [];
   const nonNull = new Map<string, number>();
   const expectedCount = new Map<string, number>();
-  const aggs: { col: ScanColumn; list: Agg[] }[] = columns.map((c) => {
+  const utf8 = db.pragma("encoding", { simple: true }) === "UTF-8";
+  for (const c of columns) {
     const q = quoteSqliteIdent(c.name);
     const k = c.family.kind;
-    const e = EXPECTED_CLASS[k];
-    const list: Agg[] = [{ expr: `count(${q})`, set: (_s, v) => { nonNull.set(c.name, num(v)); } }];
-    if (e && !c.sampleAll) list.push({ expr: `sum(CASE WHEN typeof(${q}) = '${e}' THEN 1 ELSE 0 END)`, set: (_s, v) => { expectedCount.set(c.name, num(v)); } });
+    const e = c.sampleAll ? undefined : EXPECTED_CLASS[k];
+    const add = (expr: string, merge: Merge, set: Agg["set"]) => { step1.push({ col: c, expr, merge, set }); };
+    // Asked only where some value is not of the expected class (always where there is none).
+    const other = (expr: string, merge: Merge, set: Agg["set"]) => {
+      if (e) deferred.set(c.name, [...(deferred.get(c.name) ?? []), { col: c, expr, merge, set }]);
+      else add(expr, merge, set);
+    };
+    add(`count(${q})`, "sum", (_s, v) => { nonNull.set(c.name, num(v)); });
+    if (e) add(classCount(q, e), "sum", (_s, v) => { expectedCount.set(c.name, num(v)); });
+    else for (const cls of ["integer", "real", "text"] as const) add(classCount(q, cls), "sum", (s, v) => { s.storage[cls] = num(v); });
     if (k === "integer") {
-      // A bigint column holds any SQLite integer; max/min only tell whether JS numbers would round them.
-      const big = (v: unknown) => typeof v === "bigint" && (v > 9007199254740992n || v < -9007199254740992n);
-      list.push({ expr: `max(${q})`, set: (s, v) => { if (big(v)) s.intBeyondDouble++; } });
-      list.push({ expr: `min(${q})`, set: (s, v) => { if (big(v)) s.intBeyondDouble++; } });
+      // A bigint column holds any SQLite integer; the extremes only tell whether JS numbers would round them.
+      add(`max(CASE WHEN typeof(${q}) = 'integer' THEN ${q} END) > 9007199254740992`, "max", (s, v) => { if (num(v) > 0) s.intBeyondDouble++; });
+      add(`min(CASE WHEN typeof(${q}) = 'integer' THEN ${q} END) < -9007199254740992`, "max", (s, v) => { if (num(v) > 0) s.intBeyondDouble++; });
     }
-    if (k === "varchar" || k === "inferred" || c.sampleAll) list.push({ expr: `coalesce(max(CASE WHEN typeof(${q}) = 'text' THEN length(${q}) END), 0)`, set: (s, v) => { s.maxTextChars = num(v); } });
-    if (["varchar", "text", "json", "datetime", "blob", "inferred"].includes(k) || c.sampleAll) list.push({ expr: `sum(${NUL_BAD(q)})`, set: (s, v) => { s.textWithNul = num(v); } });
-    if (k === "real" || k === "inferred" || k === "datetime" || k === "numeric" || k === "json" || c.sampleAll) list.push({ expr: `sum(${BIG_INT(q)})`, set: (s, v) => { s.intBeyondDouble = num(v); } });
-    if (c.json) list.push({ expr: `sum(${JSON_BAD(q)})`, set: (s, v) => { s.jsonInvalid = num(v); } });
+    if (k === "varchar" || k === "inferred" || c.sampleAll) add(`max(CASE WHEN typeof(${q}) = 'text' THEN length(${q}) END)`, "max", (s, v) => { s.maxTextChars = num(v); });
+    if (["varchar", "text", "json", "datetime", "blob", "inferred"].includes(k) || c.sampleAll) {
+      if (e && e !== "text") other(`sum(${NUL_BAD(q)})`, "sum", (s, v) => { s.textWithNul = num(v); });
+      else if (utf8) nulCols.push({ col: c, guard: !e });
+      else add(`sum(${NUL_BAD(q)})`, "sum", (s, v) => { s.textWithNul = num(v); });
+    }
+    if (k === "real" || k === "inferred" || k === "datetime" || k === "numeric" || k === "json" || c.sampleAll) other(`sum(${BIG_INT(q)})`, "sum", (s, v) => { s.intBeyondDouble = num(v); });
+    if (c.json) add(`sum(${JSON_BAD(q)})`, "sum", (s, v) => { s.jsonInvalid = num(v); });
     if (c.profile) {
       const ck = c.checks;
-      if (ck.uuid) list.push({ expr: `sum(${UUID_OK(q)})`, set: (s, v) => { s.uuidText = num(v); } });
-      if (ck.boolean) list.push({ expr: `sum(${BOOL_BAD(q)})`, set: (s, v) => { s.booleanBad = num(v); } });
-      if (ck.datetime) list.push({ expr: `sum(${DT_BAD(q)})`, set: (s, v) => { s.datetimeBad = num(v); } });
-      if (ck.date) list.push({ expr: `sum(${DATE_BAD(q)})`, set: (s, v) => { s.dateBad = num(v); } });
-      if (ck.time) list.push({ expr: `sum(${TIME_BAD(q)})`, set: (s, v) => { s.timeBad = num(v); } });
-      if (ck.datetime || k === "numeric" || k === "inferred" || c.sampleAll) list.push({ expr: `coalesce(max(CASE WHEN typeof(${q}) IN ('integer', 'real') THEN (CASE WHEN ${q} < 0 THEN -1.0 * ${q} ELSE 1.0 * ${q} END) END), 0)`, set: (s, v) => { s.epochMaxAbs = num(v); } });
-      if (ck.datetime || k === "numeric" || c.sampleAll) list.push({ expr: `sum(CASE WHEN typeof(${q}) = 'real' THEN ${q} = 9e999 OR ${q} = -9e999 ELSE 0 END)`, set: (s, v) => { s.nonFinite = num(v); } });
-      if (ck.datetime) list.push({ expr: `min(CASE WHEN typeof(${q}) IN ('integer', 'real') THEN ${q} END)`, set: (s, v) => { if (v !== null && v !== undefined) s.epochMin = num(v); } });
+      if (ck.uuid) add(`sum(${UUID_OK(q)})`, "sum", (s, v) => { s.uuidText = num(v); });
+      if (ck.boolean) add(`sum(${BOOL_BAD(q)})`, "sum", (s, v) => { s.booleanBad = num(v); });
+      if (ck.datetime) add(`sum(${DT_BAD(q)})`, "sum", (s, v) => { s.datetimeBad = num(v); });
+      if (ck.date) add(`sum(${DATE_BAD(q)})`, "sum", (s, v) => { s.dateBad = num(v); });
+      if (ck.time) add(`sum(${TIME_BAD(q)})`, "sum", (s, v) => { s.timeBad = num(v); });
+      const numbers = e === "integer" || e === "real" ? add : other;
+      if (ck.datetime || k === "numeric" || k === "inferred" || c.sampleAll) numbers(`max(CASE WHEN typeof(${q}) IN ('integer', 'real') THEN (CASE WHEN ${q} < 0 THEN -1.0 * ${q} ELSE 1.0 * ${q} END) END)`, "max", (s, v) => { s.epochMaxAbs = num(v); });
+      if (ck.datetime || k === "numeric" || c.sampleAll) (e === "real" ? add : other)(`sum(CASE WHEN typeof(${q}) = 'real' THEN ${q} = 9e999 OR ${q} = -9e999 ELSE 0 END)`, "sum", (s, v) => { s.nonFinite = num(v); });
+      if (ck.datetime) numbers(`min(CASE WHEN typeof(${q}) IN ('integer', 'real') THEN ${q} END)`, "min", (s, v) => { if (v !== null && v !== undefined) s.epochMin = num(v); });
       if (c.family.kind === "numeric" && c.family.precision !== undefined) {
-        list.push({ expr: `sum(${NUM_BAD(q, c.family.precision, c.family.scale ?? 0)})`, set: (s, v) => { if (num(v) > 0) s.numericScale = -1; } });
+        add(`sum(${NUM_BAD(q, c.family.precision, c.family.scale ?? 0)})`, "sum", (s, v) => { if (num(v) > 0) s.numericScale = -1; });
       }
     }
-    return { col: c, list };
-  });
-  const runAggs = (flat: { col: ScanColumn; expr: string; set: (s: ColumnStats, v: unknown) => void }[]) => {
-    for (let start = 0; start < flat.length; start += 1000) {
-      const chunk = flat.slice(start, start + 1000);
-      const r = db.prepare(`SELECT ${chunk.map((x) => x.expr).join(", ")} FROM main.${qt}`).raw().get() as unknown[];
-      chunk.forEach((x, i) => x.set(out.get(x.col.name)!, r[i]));
-    }
+  }
+  let nulFound = false;
+  if (nulCols.length) step1.push({ col: nulCols[0].col, expr: `sum(CASE WHEN ${nulCols.map((x) => NUL_SCREEN(quoteSqliteIdent(x.col.name), x.guard)).join(" OR ")} THEN 1 ELSE 0 END)`, merge: "sum", set: (_s, v) => { nulFound = num(v) > 0; } });
+  const run = (aggs: Agg[]) => {
+    const r = runAggregate(table, aggs.map((a) => ({ expr: a.expr, merge: a.merge })));
+    aggs.forEach((a, i) => a.set(out.get(a.col.name)!, r[i]));
   };
-  runAggs(aggs.flatMap((a) => a.list.map((x) => ({ col: a.col, ...x }))));
-  // 1b. The full storage-class breakdown, only where the expected class does not cover every value.
-  const detailed: { col: ScanColumn; expr: string; set: (s: ColumnStats, v: unknown) => void }[] = [];
+  run(step1);
+  // 1b. The other classes and what concerns only them, where the expected class does not cover
+  //     every value; the exact NUL counts where the screen found one.
+  const step1b: Agg[] = [];
   for (const c of columns) {
     const s = out.get(c.name)!;
-    const e = EXPECTED_CLASS[c.family.kind];
+    const e = c.sampleAll ? undefined : EXPECTED_CLASS[c.family.kind];
     const n = nonNull.get(c.name) ?? 0;
-    if (e && !c.sampleAll && expectedCount.get(c.name) === n) { s.storage[e] = n; continue; }
+    if (!e) { s.storage.blob = n - s.storage.integer - s.storage.real - s.storage.text; continue; }
+    s.storage[e] = expectedCount.get(c.name) ?? 0;
+    if (s.storage[e] === n) continue;
     const q = quoteSqliteIdent(c.name);
-    for (const cls of ["integer", "real", "text", "blob"] as const) detailed.push({ col: c, expr: `sum(CASE WHEN typeof(${q}) = '${cls}' THEN 1 ELSE 0 END)`, set: (st, v) => { st.storage[cls] = num(v); } });
+    for (const cls of CLASSES) if (cls !== e) step1b.push({ col: c, expr: classCount(q, cls), merge: "sum", set: (st, v) => { st.storage[cls] = num(v); } });
+    step1b.push(...(deferred.get(c.name) ?? []));
   }
-  if (detailed.length) runAggs(detailed);
+  if (nulFound) for (const { col } of nulCols) step1b.push({ col, expr: `sum(${NUL_BAD(quoteSqliteIdent(col.name))})`, merge: "sum", set: (s, v) => { s.textWithNul = num(v); } });
+  if (step1b.length) run(step1b);
   for (const c of columns) {
     const s = out.get(c.name)!;
     s.storage.null = rows - s.storage.integer - s.storage.real - s.storage.text - s.storage.blob;

@@ -8,7 +8,7 @@ import { translateDefault } from "./default-value";
 import type { ExpressionContext, ExpressionTranslator } from "./expression";
 import { NameAllocator, type IdentifierChange } from "./identifiers";
 import type { SqliteTable } from "./introspect";
-import { scanTable, scanUtf8, showKey, type ScanColumn, type TableKey, type TextChecks } from "./column-scan";
+import { scanTable, scanUtf8, showKey, type AggregateRunner, type ScanColumn, type TableKey, type TextChecks } from "./column-scan";
 import type { CheckPlan, ColumnPlan, IndexPlan, PlanError, TablePlan } from "./plan-types";
 import { quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
@@ -35,6 +35,8 @@ export interface TableContext {
   sequences: Record<string, bigint>;
   tableTargets: Record<string, string>;
   schema: string;
+  /** Runs the value scan's aggregate queries (default: one query on `db`). */
+  runAggregate?: AggregateRunner;
 }
 
 const ID_NAME = /(^id$|_id$|[a-z0-9]Id$|uuid$|guid$)/i;
@@ -105,7 +107,7 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     const maxChars = len ? Number(len[1]) : !override && f.kind === "varchar" && f.length !== undefined ? f.length : undefined;
     return { name: c.name, family: f, profile, checks, json: f.kind === "json" || jsonCheck || !!override, sampleAll: !!override, ...(maxChars !== undefined ? { maxChars } : {}) };
   });
-  const stats = scanTable(db, t.name, scanCols, key);
+  const stats = scanTable(db, t.name, scanCols, key, cx.runAggregate);
   const rows = stats.size ? stats.values().next().value!.rows : Number(db.prepare(`SELECT count(*) FROM main.${quoteSqliteIdent(t.name)}`).pluck().get());
 
   const columns: ColumnPlan[] = [];

@@ -10,7 +10,7 @@ import { planTable, type TableContext } from "./plan-table";
 import type { ForeignKeyPlan, Plan, PlanError, TablePlan, ViewPlan } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
-import { showKey } from "./column-scan";
+import { showKey, type AggregateRunner } from "./column-scan";
 import { existingModeOrphanFix, overrideCatalog, valueProblems } from "./existing-schema";
 import { assertTimeZone } from "./value-formats";
 import type { MappingOptions } from "./types";
@@ -31,6 +31,8 @@ export interface PlanInternals {
   overrideReasons?: Record<string, string>;
   /** Look for invalid UTF-8 in text values while planning (the `plan` command). */
   checkUtf8?: boolean;
+  /** Runs the value scan's aggregate queries, e.g. split by rowid range over worker threads (default: one query). */
+  runAggregate?: AggregateRunner;
 }
 
 export function planFromDatabase(db: SqliteDb, from: string, options: MappingOptions = {}, internals: PlanInternals = {}): Plan {
@@ -75,7 +77,7 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
     referenced.set(parent.name.toLowerCase(), set);
   }
 
-  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, existingMode: options.schemaMode === "existing", checkUtf8: internals.checkUtf8, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema };
+  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, existingMode: options.schemaMode === "existing", checkUtf8: internals.checkUtf8, runAggregate: internals.runAggregate, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema };
   for (const key of Object.keys(cx.overrides)) {
     const [tn, ...rest] = key.split(".");
     const t = planned.find((x) => x.name === tn) ?? planned.find((x) => key.startsWith(`${x.name}.`));
