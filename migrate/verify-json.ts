@@ -82,6 +82,10 @@ function plainNumber(tok: string): boolean {
 
 class Scanner {
   pos = 0;
+  /** Whether the last string token held a character beyond ASCII or an escape. */
+  wide = false;
+  /** The value of the last string token that held an escape. */
+  decoded = "";
   constructor(private readonly s: string) {}
 
   ws(): void {
@@ -99,19 +103,25 @@ class Scanner {
     const start = this.pos;
     let i = start + 1;
     let escaped = false;
+    let wide = false;
     for (;;) {
       if (i >= s.length) throw new Unhandled();
       const c = s.charCodeAt(i);
       if (c === 34) break; // closing quote
       if (c === 92) { i += 2; escaped = true; } // backslash escape: skip the escaped character
-      else if (c < 32) throw new Unhandled();
-      else i++;
+      else {
+        if (c < 32) throw new Unhandled();
+        if (c > 127) wide = true;
+        i++;
+      }
     }
     this.pos = i + 1;
+    this.wide = wide || escaped;
     const tok = s.slice(start, i + 1);
     if (!escaped) return tok;
     try {
-      return JSON.stringify(JSON.parse(tok) as string);
+      this.decoded = JSON.parse(tok) as string;
+      return JSON.stringify(this.decoded);
     } catch {
       throw new Unhandled();
     }
@@ -159,6 +169,7 @@ class Scanner {
     this.pos++; // {
     this.ws();
     if (this.s.charCodeAt(this.pos) === 125) { this.pos++; return "{}"; }
+    // Sort keys: ASCII keys are ordered by their token (quotes included: same order); others by their decoded text.
     const keys: string[] = [];
     const members: string[] = [];
     let wide = false;
@@ -166,30 +177,30 @@ class Scanner {
       this.ws();
       if (this.s.charCodeAt(this.pos) !== 34) throw new Unhandled();
       const key = this.string();
-      let bare = key.slice(1, -1);
-      for (let i = 0; i < bare.length; i++) {
-        const c = bare.charCodeAt(i);
-        if (c === 92) { bare = JSON.parse(key) as string; wide = true; break; } // escaped: order by the decoded key
-        if (c > 127) wide = true;
+      let sortKey = key;
+      if (this.wide) {
+        if (!wide) for (let i = 0; i < keys.length; i++) keys[i] = keys[i].slice(1, -1);
+        wide = true;
       }
+      if (wide) sortKey = key.includes("\\") ? this.decoded : key.slice(1, -1);
       this.ws();
       if (this.s.charCodeAt(this.pos++) !== 58) throw new Unhandled(); // :
-      const v = this.value();
+      const member = `${key}: ${this.value()}`;
       // Insertion sort (objects are small): jsonb's order is byte length, then bytes.
       let j = keys.length;
-      keys.push(bare);
-      members.push(`${key}: ${v}`);
+      keys.push(sortKey);
+      members.push(member);
       while (j > 0) {
         const prev = keys[j - 1];
-        const cmp = wide ? compareWide(prev, bare) : prev.length !== bare.length ? prev.length - bare.length : prev < bare ? -1 : prev > bare ? 1 : 0;
+        const cmp = wide ? compareWide(prev, sortKey) : prev.length !== sortKey.length ? prev.length - sortKey.length : prev < sortKey ? -1 : prev > sortKey ? 1 : 0;
         if (cmp === 0) throw new Unhandled(); // duplicate key: jsonb keeps only the last one
         if (cmp < 0) break;
         keys[j] = prev;
         members[j] = members[j - 1];
         j--;
       }
-      keys[j] = bare;
-      members[j] = `${key}: ${v}`;
+      keys[j] = sortKey;
+      members[j] = member;
       this.ws();
       const c = this.s.charCodeAt(this.pos++);
       if (c === 125) break;

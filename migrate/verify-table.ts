@@ -9,7 +9,6 @@
  */
 import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
-import { to as copyTo } from "pg-copy-streams";
 import { showKey } from "./column-scan";
 import { sourceExpression } from "./copy-encode";
 import type { ColumnPlan, TablePlan } from "./plan-types";
@@ -18,7 +17,7 @@ import type { SqliteDb } from "./sqlite-source";
 import type { VerifyMismatch } from "./types";
 import { differenceMessage, sourceCanonical, targetCanonical, targetSelect, valuesEqual } from "./value-compare";
 import { unescapeCopy } from "./verify-copy-text";
-import { fastVerifyTable, type RowOrder } from "./verify-fast";
+import { fastVerifyTable, forEachCopyLine, type RowOrder } from "./verify-fast";
 
 export interface TableVerifyResult {
   rows: number;
@@ -32,21 +31,9 @@ export interface TableVerifyResult {
 
 const MAX_MISMATCHES = 20;
 
-/** Streams the rows of a `COPY (query) TO STDOUT` as arrays of nullable strings. */
-async function* copyRows(client: ClientBase, query: string): AsyncGenerator<(string | null)[]> {
-  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT`));
-  let rest: Buffer = Buffer.alloc(0);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-    let start = 0;
-    let nl: number;
-    while ((nl = data.indexOf(10, start)) >= 0) {
-      yield data.toString("utf8", start, nl).split("\t").map(unescapeCopy);
-      start = nl + 1;
-    }
-    rest = data.subarray(start);
-    data = rest;
-  }
+/** The fields of one COPY text line, unescaped. */
+function copyFields(line: string): (string | null)[] {
+  return line.split("\t").map(unescapeCopy);
 }
 
 /** Whether both sides can be read in the same order (else: multiset comparison). */
@@ -112,9 +99,10 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
   let tgtSum = 0n;
   const mask = (1n << 64n) - 1n;
   try {
-    for await (const trow of copyRows(client, tgtSql)) {
+    await forEachCopyLine(client, tgtSql, (line) => {
+      const trow = copyFields(line);
       const next = iter.next();
-      if (next.done) { mismatches.push({ table: t.source, message: "PostgreSQL returned more rows than SQLite" }); break; }
+      if (next.done) { mismatches.push({ table: t.source, message: "PostgreSQL returned more rows than SQLite" }); return false; }
       const srow = next.value;
       if (order) {
         for (let i = 0; i < cols.length; i++) {
@@ -130,7 +118,8 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
         srcSum = (srcSum + digest(stored(sc))) & mask;
         tgtSum = (tgtSum + digest(stored(tc))) & mask;
       }
-    }
+      return true;
+    });
   } finally {
     iter.return?.();
   }
