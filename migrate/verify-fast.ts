@@ -34,7 +34,7 @@ const SUSPECT_BATCH = 1000;
 /** Differences in generated columns reported per table (as the keyed comparison does). */
 const MAX_GENERATED = 20;
 
-export type FastOutcome = { equal: true; generatedDifferences: VerifyMismatch[] } | { equal: "unsure"; reason: string; tooManyDiffer?: boolean };
+export type FastOutcome = { equal: true; generatedDifferences: VerifyMismatch[]; /** Rows compared again type-aware (their text differed). */ rechecked: number } | { equal: "unsure"; reason: string; tooManyDiffer?: boolean };
 
 /** The same row order on both sides: SQLite and PostgreSQL ORDER BY expressions (see verify-table.ts `orderable`). */
 export interface RowOrder {
@@ -194,7 +194,7 @@ export async function fastVerifyTable(db: SqliteDb, client: ClientBase, t: Table
 /** Compares the suspect pairs again, type-aware, each side read afresh by its key (SQLite) and ctid (PostgreSQL). */
 async function recheckSuspects(db: SqliteDb, client: ClientBase, t: TablePlan, table: string, zone: string, suspects: { key: unknown[]; ctid: string }[], fetchKey: string[], keyExprs: string[], keyNames: string[], from: string): Promise<FastOutcome> {
   const generatedDifferences: VerifyMismatch[] = [];
-  if (!suspects.length) return { equal: true, generatedDifferences };
+  if (!suspects.length) return { equal: true, generatedDifferences, rechecked: 0 };
   const cols = t.columns;
   const srcCols = cols.map((c) => (c.conversion === "bytea" || c.conversion === "json" ? sourceExpression(c, quoteSqliteIdent) : c.fromRowid ? c.source : quoteSqliteIdent(c.source)));
   if (!fetchKey.length) return { equal: "unsure", reason: "no key to read differing rows again" };
@@ -221,5 +221,5 @@ async function recheckSuspects(db: SqliteDb, client: ClientBase, t: TablePlan, t
       }
     }
   }
-  return { equal: true, generatedDifferences };
+  return { equal: true, generatedDifferences, rechecked: suspects.length };
 }

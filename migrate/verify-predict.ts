@@ -39,7 +39,8 @@ const plain = (q: string) => q;
  */
 function datetimeText(q: string, sample: string | undefined): string {
   const x = sample && sample.charAt(10) === "T" ? `replace(${q}, 'T', ' ')` : q;
-  return `CASE WHEN length(${q}) < 10 THEN NULL WHEN length(${q}) > 20 AND substr(${q}, 20, 1) = '.' THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END`;
+  // Most values take two substr(): a fraction not ending in 0 is already as PostgreSQL prints it.
+  return `CASE WHEN substr(${q}, 20, 1) = '.' THEN CASE WHEN substr(${q}, -1) = '0' THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END WHEN length(${q}) >= 10 THEN ${x} END`;
 }
 
 /**

@@ -54,7 +54,7 @@ function makeSource(path: string): void {
     `[{"b":2,"a":1}, "tab\\there", false]`,
     `{"dup": 1, "dup": 2}`,
   ];
-  const times = ["2024-02-11 20:11:41.780909", "2024-02-11 20:11:41.780900", "2024-02-11T20:11:41.5", "2024-02-11 20:11:41", "2024-02-11", "2024-02-11 20:11:41.000000"];
+  const times = ["2024-02-11 20:11:41.780909", "2024-02-11 20:11:41.780900", "2024-02-11T20:11:41.5", "2024-02-11 20:11:41", "2024-02-11", "2024-02-11 20:11:41.000000", "2024-02-11 20:11:40", "2024-02-11 20:10:00.120000"];
   const scores = [0.1, 1483.8198528034973, 1e-7, 1e20, -2.5, 123456789012345680000, 5, null];
   const notes = ["plain", "", null, "tab\there", "line\nbreak", "back\\slash", "\\N", "ünïcödé 日本語 🚀"];
   for (let i = 1; i <= ROWS; i++) {
@@ -130,7 +130,12 @@ async function fastPass(ordered = false): Promise<FastOutcome> {
 
 describe("fast pass", () => {
   test("concludes equal by itself on a clean migration (JSON order, exponents, datetime forms, escapes)", async () => {
-    assert.deepEqual(await fastPass(), { equal: true, generatedDifferences: [] });
+    const out = await fastPass();
+    assert.equal(out.equal, true);
+    assert.ok(out.equal === true && out.generatedDifferences.length === 0);
+    // Only the datetimes SQL does not predict (date only, `T` when the first value has a space) are compared again.
+    const unpredicted = Array.from({ length: ROWS }, (_, i) => (i + 1) % 8).filter((k) => k === 2 || k === 4).length;
+    assert.equal(out.equal === true && out.rechecked, unpredicted);
   });
 });
 
@@ -192,7 +197,7 @@ describe("a single value changed in PostgreSQL is caught and named", () => {
 
   test("after the changes are undone (rows moved on disk: the natural orders differ) the table verifies equal, by the fast pass in key order", async () => {
     assert.equal((await fastPass()).equal, "unsure");
-    assert.deepEqual(await fastPass(true), { equal: true, generatedDifferences: [] });
+    assert.equal((await fastPass(true)).equal, true);
     const v = await verify({ from: file, to: server.url(db) });
     assert.deepEqual(v.mismatches, []);
     assert.equal(v.equal, true);
