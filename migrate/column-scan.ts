@@ -221,9 +221,19 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
     if (e) add(classCount(q, e), "sum", (_s, v) => { expectedCount.set(c.name, num(v)); });
     else for (const cls of ["integer", "real", "text"] as const) add(classCount(q, cls), "sum", (s, v) => { s.storage[cls] = num(v); });
     if (k === "integer") {
-      // A bigint column holds any SQLite integer; the extremes only tell whether JS numbers would round them.
-      add(`max(CASE WHEN typeof(${q}) = 'integer' THEN ${q} END) > 9007199254740992`, "max", (s, v) => { if (num(v) > 0) s.intBeyondDouble++; });
-      add(`min(CASE WHEN typeof(${q}) = 'integer' THEN ${q} END) < -9007199254740992`, "max", (s, v) => { if (num(v) > 0) s.intBeyondDouble++; });
+      // A bigint column holds any SQLite integer; the extremes only tell whether JS numbers would round
+      // them: is the largest integer above 2^53, the smallest below -2^53 (1 each). Both in one sum:
+      // integers above count 1, below rows + 1, so the sum stays exact in a double (up to ~9.4e7 rows).
+      const below = rows + 1;
+      if (below * below < 2 ** 53) {
+        add(`sum(CASE WHEN typeof(${q}) <> 'integer' THEN 0 WHEN ${q} > 9007199254740992 THEN 1 WHEN ${q} < -9007199254740992 THEN ${below} ELSE 0 END)`, "sum", (s, v) => {
+          const n = num(v);
+          s.intBeyondDouble += (n % below > 0 ? 1 : 0) + (n >= below ? 1 : 0);
+        });
+      } else {
+        add(`max(CASE WHEN typeof(${q}) = 'integer' THEN ${q} END) > 9007199254740992`, "max", (s, v) => { if (num(v) > 0) s.intBeyondDouble++; });
+        add(`min(CASE WHEN typeof(${q}) = 'integer' THEN ${q} END) < -9007199254740992`, "max", (s, v) => { if (num(v) > 0) s.intBeyondDouble++; });
+      }
     }
     if (k === "varchar" || k === "inferred" || c.sampleAll) add(`max(CASE WHEN typeof(${q}) = 'text' THEN length(${q}) END)`, "max", (s, v) => { s.maxTextChars = num(v); });
     if (["varchar", "text", "json", "datetime", "blob", "inferred"].includes(k) || c.sampleAll) {
