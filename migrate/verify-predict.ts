@@ -8,8 +8,11 @@
  * output format, so predicted text equal to PostgreSQL's text means equal
  * values, as `value-compare.ts` judges them. A NULL or a differing text only
  * sends that row to the type-aware comparison. Type guards (`typeof`) keep
- * that true whatever the scan saw; the scan's storage counts only decide
- * whether a prediction is worth trying.
+ * that true whatever the scan saw (the scan's storage counts mostly decide
+ * whether a prediction is worth trying). Integer columns rely on those
+ * counts: the scan reads every row on the same SQLite read snapshot as the
+ * verification (`sqlite-source.ts`), so "no text, real or blob values" is a
+ * fact about the rows compared.
  * https://www.postgresql.org/docs/16/sql-copy.html#id-1.9.3.55.9.2
  */
 import type { ColumnPlan } from "./plan-types";
@@ -58,8 +61,9 @@ export function predictedField(c: ColumnPlan, zone: string, sample?: string): Pr
   const isNull = `WHEN ${q} IS NULL THEN '\\N'`;
   switch (c.conversion) {
     case "integer":
+      // The scan counted every value's storage class on the same read snapshot: here all are integers or NULL.
       if (!INTEGER_TYPES.test(pg) || st.real + st.text + st.blob > 0) return null;
-      return { sqlite: `CASE typeof(${q}) WHEN 'integer' THEN ${q} WHEN 'null' THEN '\\N' END`, pg: plain };
+      return { sqlite: `ifnull(${q}, '\\N')`, pg: plain };
     case "text":
       if (!TEXT_TYPES.test(pg) || st.real + st.blob > 0) return null;
       return { sqlite: `CASE typeof(${q}) WHEN 'text' THEN ${escSql(q)} WHEN 'null' THEN '\\N' WHEN 'integer' THEN ${q} END`, pg: plain };
