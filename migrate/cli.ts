@@ -22,8 +22,8 @@ Options shared by all commands:
   --fold-identifiers          fold names to lower case instead of keeping them exactly
   --orphan-fks refuse|not-valid  orphan FK rows: refuse (default) or add the FK NOT VALID
   --jobs N                    threads reading the SQLite file in parallel, all on one snapshot (default:
-                              the cores, at most 4; 1 = no reader threads). Big tables are split by rowid
-                              range for the scan and the COPY text; PostgreSQL is fed over one connection
+                              the cores, at most 4; 1 = no reader threads). The value scan of big tables is
+                              split by rowid range; a reader builds the COPY text; PostgreSQL is fed over one connection
                               in one transaction (migrate), which keeps the migration atomic
   -h, --help                  this help`;
 

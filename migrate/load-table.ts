@@ -32,7 +32,7 @@ export interface LoadOptions {
   /** COPY ... WITH (FREEZE): only when the table was created (or truncated) in the current transaction. */
   freeze?: boolean;
   onProgress?: (rows: number) => void;
-  /** Reader threads (`--jobs`): when it has any, they read and encode; this thread only forwards bytes. */
+  /** Reader threads (`--jobs`): when there are any, one reads and encodes; this thread only forwards the text. */
   readers?: ReaderPool;
 }
 
@@ -70,7 +70,7 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   };
   try {
     if (opts.readers && opts.readers.size > 0) {
-      const done = await opts.readers.stream(t.source, lineSql
+      const done = await opts.readers.stream(lineSql
         ? { kind: "lines", sql: selectSql, chunkChars: COPY_CHUNK }
         : { kind: "rows", sql: selectSql, chunkChars: COPY_CHUNK, columns: cols, zone: opts.zone, safeIntegers: !!t.bigIntegers }, write);
       lineSuspect = done.lineSuspect;

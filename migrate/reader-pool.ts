@@ -1,9 +1,9 @@
 /**
  * `--jobs`: reader threads that read the SQLite file in parallel, each on
  * its own read-only connection, all on the SAME snapshot as the main
- * connection. Tables are split by rowid range: the scan's aggregates run
- * on every reader at once (merged here), and the load's COPY text is
- * produced by the readers while the main thread only forwards it to
+ * connection. The scan's aggregates over a big table are split by rowid
+ * range and run on every thread at once (merged here); the load's COPY text
+ * is produced by a reader while the main thread only forwards it to
  * PostgreSQL. PostgreSQL itself is fed over one connection, in one
  * transaction: that is what keeps the migration atomic.
  *
@@ -212,17 +212,16 @@ export class ReaderPool {
   };
 
   /**
-   * Streams `table` as COPY text chunks produced by the readers (one rowid
-   * range each; a small or rowid-less table goes to one reader). `onChunk`
-   * is awaited before the reader gets its credit back: memory stays bounded
-   * by readers × 2 chunks of about `chunkChars` characters. Needs at least one reader.
+   * Streams a table as COPY text chunks produced by a reader thread, in
+   * SQLite's natural order (one reader, the whole table: PostgreSQL parses a
+   * single COPY at a time and one reader keeps it busy, and rows stored in
+   * SQLite's order let verification compare both sides without sorting).
+   * `onChunk` is awaited before the reader gets its credit back: memory
+   * stays bounded by 2 chunks of about `chunkChars` characters. Needs a reader.
    */
-  async stream(table: string, task: StreamTask, onChunk: (chunk: string, rows: number) => Promise<void>): Promise<StreamDone> {
+  async stream(task: StreamTask, onChunk: (chunk: string, rows: number) => Promise<void>): Promise<StreamDone> {
     if (this.readers.length === 0) throw new Error("ReaderPool.stream needs reader threads");
-    const ranges = this.ranges(table, this.readers.length);
-    const parts: { reader: Reader; index: number; where: string }[] = ranges
-      ? ranges.map(([a, b], i) => ({ reader: this.readers[i], index: i, where: ` WHERE rowid BETWEEN ${a} AND ${b}` }))
-      : [{ reader: this.readers[0], index: 0, where: "" }];
+    const parts: { reader: Reader; index: number; where: string }[] = [{ reader: this.readers[0], index: 0, where: "" }];
     const total: StreamDone = { rows: 0, lineSuspect: false, suspectCols: [] };
     const cancelAll = () => parts.forEach((p) => {
       Atomics.store(this.signal, p.index * READER_SIGNAL.stride + READER_SIGNAL.cancel, 1);

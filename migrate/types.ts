@@ -44,8 +44,9 @@ export interface MigrateOptions extends MappingOptions, ConnectionOptions {
   /** Verify value by value after loading. Default true. */
   verify?: boolean;
   /**
-   * Threads that read the SQLite file in parallel, all on one snapshot: the scan and the
-   * COPY text of big tables are split by rowid range between them. PostgreSQL is still fed
+   * Threads that read the SQLite file in parallel, all on one snapshot: the value scan of big
+   * tables is split by rowid range between them, and a reader builds the COPY text while this
+   * thread forwards it. PostgreSQL is still fed
    * over one connection in one transaction (atomicity). Default: the cores, at most 4.
    */
   jobs?: number;

@@ -54,7 +54,7 @@ describe("reader threads load what one thread loads", () => {
     buildSource(source, 12_000);
   });
 
-  test("jobs 3 with every table split: verified, and the same checksums as jobs 1", async () => {
+  test("jobs 3 (scan split by rowid range, COPY text from a reader): verified, same checksums as jobs 1", async () => {
     const one = await server.createDatabase("jobs_one");
     const three = await server.createDatabase("jobs_three");
     const r1 = await migrate({ from: source, to: server.url(one), jobs: 1 });
@@ -104,7 +104,7 @@ describe("reader threads load what one thread loads", () => {
   });
 
   for (const file of ["chinook.sqlite", "northwind_small.db", "sakila_jooq_schema_pgdata.sqlite"]) {
-    test(`corpus ${file}: every table split between 2 readers, verified`, async () => {
+    test(`corpus ${file}: read with 2 threads, every table scanned in ranges, verified`, async () => {
       const db = await server.createDatabase(`jobs_${file.replace(/\W/g, "_")}`);
       const r = await migrate({ from: join(CORPUS, file), to: server.url(db), jobs: 2, parallelMinRows: 0 });
       assert.equal(r.verified, true);
