@@ -21,10 +21,13 @@ Options shared by all commands:
   --source-timezone ZONE      IANA zone of naive SQLite datetimes (default UTC)
   --fold-identifiers          fold names to lower case instead of keeping them exactly
   --orphan-fks refuse|not-valid  orphan FK rows: refuse (default) or add the FK NOT VALID
-  --jobs N                    threads reading the SQLite file in parallel, all on one snapshot (default:
-                              the cores, at most 4; 1 = no reader threads). The value scan of big tables is
-                              split by rowid range; a reader builds the COPY text; PostgreSQL is fed over one connection
-                              in one transaction (migrate), which keeps the migration atomic
+  --jobs N                    reader threads besides the main one, all on one snapshot (default: the
+                              cores, at most 4; 1 = none; files under 8 MB use none). plan/verify split
+                              the value scan of big tables by rowid range; migrate builds COPY text on a
+                              reader and runs the full value scan on another while loading from a plan
+                              of the first 20,000 rows per table: the load is redone if the full plan
+                              differs, and its refusals still come before COMMIT. PostgreSQL is fed over
+                              one connection in one transaction, which keeps the migration atomic
   -h, --help                  this help`;
 
 const HELP: Record<string, string> = {

@@ -16,7 +16,8 @@ import { foreignKeyDdl, renderStatement, tableCreateDdl, tablePostLoadDdl, viewD
 import { runSchemaCommand } from "./schema-command";
 import { readerOptions } from "./reader-pool";
 import { openSource, type SqliteDb } from "./sqlite-source";
-import type { MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
+import { sqlLineExpression } from "./copy-encode";
+import type { MappingOptions, MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
 import { verifyTable } from "./verify-table";
 import { alignPlan, cycleForeignKeys, enumProblems, existingOverrides, fkOrder, foreignKeySql, readTargetCatalog, sequenceResetSql, valueProblems } from "./existing-schema";
 import type { PlanError } from "./plan-types";
@@ -122,6 +123,41 @@ async function prepareExisting(db: SqliteDb, client: Client, first: Plan, option
   return { plan: aligned, order, sequenceSql, dropForLoad, readdAfterLoad };
 }
 
+/** Rows of each table scanned for the tentative plan when the full scan runs in the background. */
+const SAMPLE_ROWS = 20_000;
+
+/** The mapping options alone (plain data for a reader thread: no callbacks, no connection string). */
+function mappingOptions(o: MigrateOptions): MappingOptions {
+  const { schema, typeOverrides, sourceTimezone, foldIdentifiers, orphanForeignKeys, schemaMode, skipTables } = o;
+  return Object.fromEntries(Object.entries({ schema, typeOverrides, sourceTimezone, foldIdentifiers, orphanForeignKeys, schemaMode, skipTables }).filter(([, v]) => v !== undefined)) as MappingOptions;
+}
+
+async function sqliteErrorsAsync<T>(path: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    return sqliteErrors(path, () => { throw err; });
+  }
+}
+
+/**
+ * Whether two plans create the same tables and load the same text into them:
+ * the same DDL, and per table the same COPY line (or the same JS encoders:
+ * conversion, epoch unit, integer width). Reasons and counts may differ.
+ */
+export function sameLoad(schema: string, a: Plan, b: Plan): boolean {
+  const shape = (p: Plan) => JSON.stringify(p.tables.map((tp) => {
+    const cols = tp.columns.filter((c) => !c.generated);
+    return {
+      ddl: tableCreateDdl(schema, tp).map(renderStatement),
+      line: sqlLineExpression(cols, quoteSqliteIdent),
+      cols: cols.map((c) => [c.source, c.target, c.conversion, c.pgType, c.epochUnit ?? null, !!c.fromRowid]),
+      big: !!tp.bigIntegers,
+    };
+  }));
+  return shape(a) === shape(b);
+}
+
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
   const t0 = Date.now();
   const log = options.log ?? (() => undefined);
@@ -130,7 +166,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   const existingMode = options.schemaMode === "existing";
   const src = openSource(options.from, readerOptions(options, log));
   try {
-    let plan = sqliteErrors(options.from, () => planFromDatabase(src.db, options.from, options, { runAggregate: src.readers.aggregate }));
+    // With reader threads to spare, the full value scan runs in the background while the load
+    // starts from a plan scanned on a sample; before anything is committed the full plan must
+    // refuse nothing and load exactly the same way, else the load is redone with it.
+    const background = !existingMode && src.readers.canPlanInBackground ? src.readers.planInBackground(options.from, mappingOptions(options)) : undefined;
+    background?.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    let plan = sqliteErrors(options.from, () => planFromDatabase(src.db, options.from, options, { runAggregate: background ? src.readers.sampleAggregate(SAMPLE_ROWS) : src.readers.aggregate }));
+    // A refusal seen in the sample is real: report it as the full scan words it, before touching the target.
+    if (background && plan.errors.length) plan = await sqliteErrorsAsync(options.from, background);
     let planMs = Date.now() - t0;
     progress({ kind: "phase", phase: "plan", ms: planMs });
     // In existing mode the target columns' types decide, so refusals are judged after reading them.
@@ -205,13 +248,43 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         }
         log(`--replace: dropped ${existing.filter((e) => ours.has(e.name)).length} existing relation(s)`);
       }
-      for (const tp of plan.tables) for (const s of tableCreateDdl(schema, tp)) await run(s);
-      timings.schemaMs = Date.now() - t;
-      progress({ kind: "phase", phase: "schema", ms: timings.schemaMs });
-
-      t = Date.now();
-      // FREEZE: the tables were created in this transaction, so rows are written already frozen.
-      for (const tp of plan.tables) await loadOne(tp, true);
+      if (background) await client.query("SAVEPOINT s2p_tentative");
+      const createAndLoad = async (p: Plan) => {
+        for (const tp of p.tables) for (const s of tableCreateDdl(schema, tp)) await run(s);
+        timings.schemaMs = Date.now() - t;
+        progress({ kind: "phase", phase: "schema", ms: timings.schemaMs });
+        t = Date.now();
+        // FREEZE: the tables were created in this transaction, so rows are written already frozen.
+        for (const tp of p.tables) await loadOne(tp, true);
+      };
+      let loadError: unknown;
+      try {
+        await createAndLoad(plan);
+      } catch (err) {
+        if (!background) throw err;
+        loadError = err; // e.g. a value beyond the sample that PostgreSQL refused: the full plan decides
+      }
+      if (background) {
+        const full = await sqliteErrorsAsync(options.from, background);
+        if (full.errors.length) throw new Error(formatPlanErrors(full));
+        const same = loadError === undefined && sameLoad(schema, plan, full);
+        if (!same) {
+          log(`the full value scan changed the plan (${loadError === undefined ? "column mapping or encoding" : (redactError(loadError, options).message.split("\n")[0] ?? "")}); loading again with it`);
+          await client.query("ROLLBACK TO SAVEPOINT s2p_tentative");
+          tables.length = 0;
+          t = Date.now();
+          await createAndLoad(full);
+        }
+        // Reports, constraints, indexes, views and verification follow the full plan.
+        for (const r of tables) {
+          const tp = full.tables.find((x) => x.source === r.source)!;
+          r.warnings = tableWarnings(tp);
+          r.columns = tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason }));
+        }
+        warnings.splice(0, warnings.length, ...full.warnings, ...warnings.filter((w) => !plan.warnings.includes(w)));
+        plan = full;
+        await client.query("RELEASE SAVEPOINT s2p_tentative");
+      }
       timings.loadMs = Date.now() - t;
       progress({ kind: "phase", phase: "load", ms: timings.loadMs });
 

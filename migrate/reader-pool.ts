@@ -23,8 +23,9 @@ import { join } from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { AggregateRunner, Merge } from "./column-scan";
 import { READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask, type StreamDone } from "./reader-protocol";
-import type { ColumnPlan } from "./plan-types";
+import type { ColumnPlan, Plan } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
+import type { MappingOptions } from "./types";
 import type { SqliteDb } from "./sqlite-source";
 
 /** Tables with fewer rows are read by one thread (splitting costs more than it saves). */
@@ -54,13 +55,16 @@ export const DEFAULT_JOBS = Math.max(1, Math.min(4, availableParallelism()));
 /** Files smaller than this are read on the main thread only: starting reader threads would cost more than it saves. */
 const READERS_MIN_BYTES = 8 * 1024 * 1024;
 
-/** `--jobs N`: N threads read the SQLite file (this one and N-1 readers on the same snapshot). */
+/**
+ * `--jobs N`: N reader threads on the same snapshot besides this one, which
+ * coordinates (and takes a share of split scans); 1 = this thread alone.
+ */
 export function readerOptions(options: { from: string; jobs?: number; parallelMinRows?: number }, log: (line: string) => void): { readers: number; parallelMinRows?: number; log: (line: string) => void } {
   const jobs = options.jobs ?? DEFAULT_JOBS;
   let bytes = 0;
   for (const f of [options.from, `${options.from}-wal`]) { try { bytes += statSync(f).size; } catch { /* absent */ } }
   const wanted = jobs > 1 && (options.parallelMinRows !== undefined || bytes >= READERS_MIN_BYTES);
-  return { readers: wanted ? jobs - 1 : 0, log, ...(options.parallelMinRows !== undefined ? { parallelMinRows: options.parallelMinRows } : {}) };
+  return { readers: wanted ? jobs : 0, log, ...(options.parallelMinRows !== undefined ? { parallelMinRows: options.parallelMinRows } : {}) };
 }
 
 function workerFile(): { file: string; execArgv?: string[] } {
@@ -287,6 +291,58 @@ export class ReaderPool {
       }
     });
     return total;
+  }
+
+  /** Whether `planInBackground` can run beside a COPY stream (it needs a second reader). */
+  get canPlanInBackground(): boolean {
+    return this.readers.length >= 2;
+  }
+
+  /**
+   * The full plan (every value scanned), computed on the last reader while
+   * the caller goes on; the first reader stays free for `stream`.
+   */
+  planInBackground(from: string, options: MappingOptions): Promise<Plan> {
+    const r = this.readers[this.readers.length - 1];
+    if (!r || this.readers.length < 2) return Promise.reject(new Error("planInBackground needs two reader threads"));
+    const id = this.nextId++;
+    return new Promise<Plan>((resolve, reject) => {
+      const onMessage = (m: ReaderReply) => {
+        if (m.id !== id) return;
+        off();
+        if ("error" in m) reject(toError(m.error));
+        else if ("plan" in m) resolve(m.plan);
+        else reject(new Error("reader thread sent no plan"));
+      };
+      const onExit = () => { off(); reject(new Error("reader thread exited")); };
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      const off = () => { clearInterval(keepAlive); r.streamPort.off("message", onMessage); r.worker.off("exit", onExit); };
+      r.streamPort.on("message", onMessage);
+      r.worker.on("exit", onExit);
+      r.worker.postMessage({ kind: "plan", id, from, options } satisfies ReaderTask);
+    });
+  }
+
+  /**
+   * An `AggregateRunner` over the first `rows` rows of each table (by rowid;
+   * a rowid-less table whole): the scan of a sample, for a tentative plan.
+   */
+  sampleAggregate(rows: number): AggregateRunner {
+    return (table, exprs) => {
+      const qt = quoteSqliteIdent(table);
+      const out: unknown[] = [];
+      for (let start = 0; start < exprs.length; start += 1000) {
+        const list = exprs.slice(start, start + 1000).map((x) => x.expr).join(", ");
+        let row: unknown[];
+        try {
+          row = this.db.prepare(`SELECT ${list} FROM main.${qt} WHERE rowid <= ifnull((SELECT rowid FROM main.${qt} ORDER BY rowid LIMIT 1 OFFSET ${rows - 1}), 9223372036854775807)`).raw().get() as unknown[];
+        } catch {
+          row = this.db.prepare(`SELECT ${list} FROM main.${qt}`).raw().get() as unknown[];
+        }
+        out.push(...row);
+      }
+      return out;
+    };
   }
 
   /** Ends the readers' transactions and stops the threads. */

@@ -3,7 +3,8 @@
  * Plain data only (structured clone); COPY text chunks travel as strings.
  */
 import type { MessagePort } from "node:worker_threads";
-import type { ColumnPlan } from "./plan-types";
+import type { ColumnPlan, Plan } from "./plan-types";
+import type { MappingOptions } from "./types";
 
 /** Int32 slots per reader in the shared signal array. */
 export const READER_SIGNAL = {
@@ -34,6 +35,8 @@ export type ReaderTask =
   /** (Re)start the read transaction now; answered through the `began` slot. */
   | { kind: "begin"; generation: number }
   | { kind: "aggregate"; id: number; sql: string }
+  /** The whole plan (full value scan) on this reader's snapshot; answered on the stream port. */
+  | { kind: "plan"; id: number; from: string; options: MappingOptions }
   /** `sql` selects one COPY text line per row (SQLite builds it). */
   | { kind: "lines"; id: number; sql: string; chunkChars: number }
   /** `sql` selects the columns' source expressions; the reader encodes them. */
@@ -50,6 +53,7 @@ export interface StreamDone {
 
 export type ReaderReply =
   | { id: number; row: unknown[] }
+  | { id: number; plan: Plan }
   | { id: number; chunk: string; rows: number }
   | { id: number; done: StreamDone }
   | { id: number; error: { message: string; code?: string } };

@@ -1,13 +1,14 @@
 /**
  * A reader thread of the `ReaderPool`: opens the SQLite file read-only,
  * begins its read transaction when told to (the pool checks it sees the
- * same snapshot as the main connection), then answers aggregate queries synchronously and
- * streams COPY text for row ranges, with credit-based back-pressure.
+ * same snapshot as the main connection), then answers aggregate queries synchronously,
+ * streams COPY text with credit-based back-pressure, or computes a whole plan.
  * Never writes anything; never talks to PostgreSQL.
  */
 import Database from "better-sqlite3";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { encoderFor, suspect } from "./copy-encode";
+import { planFromDatabase } from "./plan";
 import type { ColumnPlan } from "./plan-types";
 import { READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
 
@@ -119,6 +120,16 @@ parentPort!.on("message", (task: ReaderTask) => {
       init.syncPort.postMessage(errorReply(-1, err));
       notify(READER_SIGNAL.began, -task.generation);
     }
+    return;
+  }
+  if (task.kind === "plan") {
+    let reply: ReaderReply;
+    try {
+      reply = { id: task.id, plan: planFromDatabase(db, task.from, task.options) };
+    } catch (err) {
+      reply = errorReply(task.id, err);
+    }
+    init.streamPort.postMessage(reply);
     return;
   }
   if (task.kind === "aggregate") {

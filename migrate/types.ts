@@ -44,10 +44,12 @@ export interface MigrateOptions extends MappingOptions, ConnectionOptions {
   /** Verify value by value after loading. Default true. */
   verify?: boolean;
   /**
-   * Threads that read the SQLite file in parallel, all on one snapshot: the value scan of big
-   * tables is split by rowid range between them, and a reader builds the COPY text while this
-   * thread forwards it. PostgreSQL is still fed
-   * over one connection in one transaction (atomicity). Default: the cores, at most 4.
+   * Reader threads besides the main one, all on the same SQLite snapshot (files under 8 MB
+   * use none). `plan`/`verify` split the value scan of big tables by rowid range; `migrate`
+   * builds the COPY text on a reader and, with two or more, runs the full value scan on
+   * another while loading from a plan of a sample, redoing the load if the full plan differs.
+   * PostgreSQL is still fed over one connection in one transaction (atomicity).
+   * Default: the cores, at most 4; 1 = none.
    */
   jobs?: number;
   /** Tables with fewer rows are not split between readers (default 50,000; tests set it low). */

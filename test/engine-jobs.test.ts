@@ -113,6 +113,73 @@ describe("reader threads load what one thread loads", () => {
   }
 });
 
+describe("the full scan in the background decides (values beyond the sampled rows)", () => {
+  /** 25,000 rows (the tentative plan samples 20,000), with `late` applied to row 24,000. */
+  function lateSource(name: string, late: string): string {
+    const path = join(dir, `${name}.db`);
+    const db = new Database(path);
+    db.exec("CREATE TABLE runs (id CHAR(32) PRIMARY KEY, code VARCHAR(8) NOT NULL, ok BOOLEAN NOT NULL, n INTEGER)");
+    const ins = db.prepare("INSERT INTO runs VALUES (?, ?, ?, ?)");
+    db.transaction(() => { for (let i = 1; i <= 25_000; i++) ins.run(i.toString(16).padStart(32, "0"), `c${i % 1000}`, i % 2, i); })();
+    db.exec(`UPDATE runs SET ${late} WHERE n = 24000`);
+    db.close();
+    return path;
+  }
+  const typesOf = async (db: string) => Object.fromEntries((await server.query<{ column_name: string; t: string }>(
+    "SELECT a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS t FROM pg_attribute a WHERE a.attrelid = 'public.runs'::regclass AND a.attnum > 0 ORDER BY a.attnum", [], db)).map((r) => [r.column_name, r.t]));
+
+  for (const [name, late, column] of [
+    ["late-non-uuid", "id = 'not a uuid, just a key'", "id"],
+    ["late-long-code", "code = 'a code longer than eight characters'", "code"],
+  ] as const) {
+    test(`${name}: the tentative load fails or differs, the load is redone with the full plan, same result as jobs 1`, async () => {
+      const source = lateSource(name, late);
+      const one = await server.createDatabase(`${name.replace(/-/g, "_")}_one`);
+      const two = await server.createDatabase(`${name.replace(/-/g, "_")}_two`);
+      const r1 = await migrate({ from: source, to: server.url(one), jobs: 1 });
+      const lines: string[] = [];
+      const r = await migrate({ from: source, to: server.url(two), jobs: 2, parallelMinRows: 0, log: (l) => lines.push(l) });
+      assert.equal(r.verified, true);
+      assert.ok(lines.some((l) => /full value scan changed the plan/.test(l)), "the redo is logged");
+      const types = await typesOf(two);
+      assert.deepEqual(types, await typesOf(one));
+      assert.notEqual(types[column], column === "id" ? "uuid" : "character varying(8)", "the late value decided the type");
+      assert.deepEqual(r.tables.map((t) => t.columns), r1.tables.map((t) => t.columns), "the report shows the full plan's mapping");
+      assert.deepEqual(await targetTableChecksums({ to: server.url(two) }, "public", ["runs"]), await targetTableChecksums({ to: server.url(one) }, "public", ["runs"]));
+    });
+  }
+
+  test("a refusal beyond the sample gives the message of jobs 1 and leaves the target untouched", async () => {
+    const source = lateSource("late-bad-bool", "ok = 7");
+    const db = await server.createDatabase("late_bad_bool");
+    const message = async (jobs: number) => {
+      try {
+        await migrate({ from: source, to: server.url(db), jobs, parallelMinRows: 0 });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      assert.fail(`jobs ${jobs}: not refused`);
+    };
+    const sequential = await message(1);
+    assert.match(sequential, /table "runs" column "ok".*7/s);
+    assert.equal(await message(2), sequential);
+    assert.equal((await server.query("SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'public'", [], db))[0].n, 0);
+  });
+
+  test("clean data: the tentative plan stands (no redo) and equals jobs 1", async () => {
+    const source = lateSource("late-clean", "n = n");
+    const one = await server.createDatabase("late_clean_one");
+    const two = await server.createDatabase("late_clean_two");
+    const r1 = await migrate({ from: source, to: server.url(one), jobs: 1 });
+    const lines: string[] = [];
+    const r2 = await migrate({ from: source, to: server.url(two), jobs: 2, parallelMinRows: 0, log: (l) => lines.push(l) });
+    assert.equal(lines.filter((l) => /changed the plan/.test(l)).length, 0);
+    assert.deepEqual(r2.tables.map((t) => t.columns), r1.tables.map((t) => t.columns));
+    assert.deepEqual(r2.warnings, r1.warnings);
+    assert.deepEqual(await targetTableChecksums({ to: server.url(two) }, "public", ["runs"]), await targetTableChecksums({ to: server.url(one) }, "public", ["runs"]));
+  });
+});
+
 describe("one snapshot while a writer commits in WAL mode", () => {
   let source: string;
   let writer: ChildProcess | undefined;
