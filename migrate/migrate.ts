@@ -141,11 +141,11 @@ async function sqliteErrorsAsync<T>(path: string, p: Promise<T>): Promise<T> {
 }
 
 /**
- * Whether two plans create the same tables and load the same text into them:
- * the same DDL, and per table the same COPY line (or the same JS encoders:
- * conversion, epoch unit, integer width). Reasons and counts may differ.
+ * Whether two plans build the same thing: the same DDL (tables, keys,
+ * indexes, FKs, views), and per table the same COPY line (or the same JS
+ * encoders: conversion, epoch unit, integer width). Reasons and counts may differ.
  */
-export function sameLoad(schema: string, a: Plan, b: Plan): boolean {
+export function sameDdl(schema: string, a: Plan, b: Plan): boolean {
   const shape = (p: Plan) => JSON.stringify(p.tables.map((tp) => {
     const cols = tp.columns.filter((c) => !c.generated);
     return {
@@ -153,8 +153,9 @@ export function sameLoad(schema: string, a: Plan, b: Plan): boolean {
       line: sqlLineExpression(cols, quoteSqliteIdent),
       cols: cols.map((c) => [c.source, c.target, c.conversion, c.pgType, c.epochUnit ?? null, !!c.fromRowid]),
       big: !!tp.bigIntegers,
+      post: tablePostLoadDdl(schema, tp).map(renderStatement),
     };
-  }));
+  })) + JSON.stringify([foreignKeyDdl(p).map(renderStatement), viewDdl(p).map(renderStatement)]);
   return shape(a) === shape(b);
 }
 
@@ -249,33 +250,45 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         log(`--replace: dropped ${existing.filter((e) => ours.has(e.name)).length} existing relation(s)`);
       }
       if (background) await client.query("SAVEPOINT s2p_tentative");
-      const createAndLoad = async (p: Plan) => {
+      const build = async (p: Plan) => {
         for (const tp of p.tables) for (const s of tableCreateDdl(schema, tp)) await run(s);
         timings.schemaMs = Date.now() - t;
         progress({ kind: "phase", phase: "schema", ms: timings.schemaMs });
         t = Date.now();
         // FREEZE: the tables were created in this transaction, so rows are written already frozen.
         for (const tp of p.tables) await loadOne(tp, true);
+        timings.loadMs = Date.now() - t;
+        progress({ kind: "phase", phase: "load", ms: timings.loadMs });
+        t = Date.now();
+        for (const tp of p.tables) for (const s of tablePostLoadDdl(schema, tp)) { const o = optional(s); await (o ? tryRun(s, o) : run(s)); }
+        for (const s of foreignKeyDdl(p)) await run(s);
+        for (const s of viewDdl(p)) await tryRun(s, `view ${s.kind === "create-view" ? s.view.source : ""}`);
+        timings.constraintsMs = Date.now() - t;
+        progress({ kind: "phase", phase: "constraints", ms: timings.constraintsMs });
       };
-      let loadError: unknown;
+      const mark = warnings.length;
+      let buildError: unknown;
       try {
-        await createAndLoad(plan);
+        await build(plan);
       } catch (err) {
         if (!background) throw err;
-        loadError = err; // e.g. a value beyond the sample that PostgreSQL refused: the full plan decides
+        buildError = err; // e.g. a value beyond the sample that PostgreSQL refused: the full plan decides
       }
       if (background) {
+        // The full scan had the load and the index builds to finish in; only now is it needed.
+        const waited = Date.now();
         const full = await sqliteErrorsAsync(options.from, background);
+        timings.planMs += Date.now() - waited;
         if (full.errors.length) throw new Error(formatPlanErrors(full));
-        const same = loadError === undefined && sameLoad(schema, plan, full);
-        if (!same) {
-          log(`the full value scan changed the plan (${loadError === undefined ? "column mapping or encoding" : (redactError(loadError, options).message.split("\n")[0] ?? "")}); loading again with it`);
+        if (buildError !== undefined || !sameDdl(schema, plan, full)) {
+          log(`the full value scan changed the plan (${buildError === undefined ? "column mapping or encoding" : (redactError(buildError, options).message.split("\n")[0] ?? "")}); loading again with it`);
           await client.query("ROLLBACK TO SAVEPOINT s2p_tentative");
           tables.length = 0;
+          warnings.length = mark;
           t = Date.now();
-          await createAndLoad(full);
+          await build(full);
         }
-        // Reports, constraints, indexes, views and verification follow the full plan.
+        // Reports and verification follow the full plan.
         for (const r of tables) {
           const tp = full.tables.find((x) => x.source === r.source)!;
           r.warnings = tableWarnings(tp);
@@ -285,15 +298,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         plan = full;
         await client.query("RELEASE SAVEPOINT s2p_tentative");
       }
-      timings.loadMs = Date.now() - t;
-      progress({ kind: "phase", phase: "load", ms: timings.loadMs });
-
-      t = Date.now();
-      for (const tp of plan.tables) for (const s of tablePostLoadDdl(schema, tp)) { const o = optional(s); await (o ? tryRun(s, o) : run(s)); }
-      for (const s of foreignKeyDdl(plan)) await run(s);
-      for (const s of viewDdl(plan)) await tryRun(s, `view ${s.kind === "create-view" ? s.view.source : ""}`);
-      timings.constraintsMs = Date.now() - t;
-      progress({ kind: "phase", phase: "constraints", ms: timings.constraintsMs });
       }
 
       if (options.verify !== false) {

@@ -6,6 +6,8 @@
  * Never writes anything; never talks to PostgreSQL.
  */
 import Database from "better-sqlite3";
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { encoderFor, suspect } from "./copy-encode";
 import { planFromDatabase } from "./plan";
@@ -104,6 +106,20 @@ function runStream(task: Extract<ReaderTask, { kind: "lines" | "rows" }>): void 
   }
 }
 
+/**
+ * The background plan yields the CPU to the load (this reader runs beside the COPY, and the
+ * plan is only needed once the load and the index builds are done). Linux: per-thread niceness
+ * through the thread id; elsewhere (or if refused) nothing changes.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch {
+    // not Linux, or not allowed: same priority as the load
+  }
+}
+
 parentPort!.on("message", (task: ReaderTask) => {
   if (task.kind === "close") {
     try { if (db?.inTransaction) db.exec("COMMIT"); db?.close(); } finally { process.exit(0); }
@@ -123,6 +139,7 @@ parentPort!.on("message", (task: ReaderTask) => {
     return;
   }
   if (task.kind === "plan") {
+    lowerPriority();
     let reply: ReaderReply;
     try {
       reply = { id: task.id, plan: planFromDatabase(db, task.from, task.options) };
