@@ -52,9 +52,9 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
   const from = `FROM main.${quoteSqliteIdent(t.source)}`;
   const lineSql = sqlLineExpression(cols, quoteSqliteIdent);
-  const selectSql = (where: string) => lineSql
-    ? `SELECT ${lineSql} ${from}${where}`
-    : `SELECT ${cols.map((c) => sourceExpression(c, quoteSqliteIdent)).join(", ")} ${from}${where}`;
+  const selectSql = lineSql
+    ? `SELECT ${lineSql} ${from}`
+    : `SELECT ${cols.map((c) => sourceExpression(c, quoteSqliteIdent)).join(", ")} ${from}`;
   const n = cols.length;
   const target = qualified(opts.schema, opts.name ?? t.target);
   const stream = client.query(copyFrom(`COPY ${target} (${cols.map((c) => quoteIdent(c.target)).join(", ")}) FROM STDIN${opts.freeze ? " WITH (FREEZE)" : ""}`));
@@ -77,7 +77,7 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
       suspects = done.suspectCols;
       if (done.rows !== rows) throw new Error(`readers produced ${done.rows} rows but ${rows} were sent`);
     } else {
-      ({ lineSuspect, suspects } = await encodeInline(db, t, lineSql !== null, selectSql(""), encoders, n, write));
+      ({ lineSuspect, suspects } = await encodeInline(db, t, lineSql !== null, selectSql, encoders, n, write));
     }
     stream.end();
     await finished(stream);

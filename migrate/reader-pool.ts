@@ -41,8 +41,8 @@ interface Reader {
 
 export interface StreamTask {
   kind: "lines" | "rows";
-  /** The SELECT for one range: `where` is `WHERE rowid BETWEEN a AND b` or empty. */
-  sql: (where: string) => string;
+  /** The SELECT: one COPY line per row ("lines"), or the columns' source expressions ("rows"). */
+  sql: string;
   chunkChars: number;
   /** For "rows": what the reader needs to encode. */
   columns?: ColumnPlan[];
@@ -224,73 +224,55 @@ export class ReaderPool {
    * stays bounded by 2 chunks of about `chunkChars` characters. Needs a reader.
    */
   async stream(task: StreamTask, onChunk: (chunk: string, rows: number) => Promise<void>): Promise<StreamDone> {
-    if (this.readers.length === 0) throw new Error("ReaderPool.stream needs reader threads");
-    const parts: { reader: Reader; index: number; where: string }[] = [{ reader: this.readers[0], index: 0, where: "" }];
-    const total: StreamDone = { rows: 0, lineSuspect: false, suspectCols: [] };
-    const cancelAll = () => parts.forEach((p) => {
-      Atomics.store(this.signal, p.index * READER_SIGNAL.stride + READER_SIGNAL.cancel, 1);
-      Atomics.notify(this.signal, p.index * READER_SIGNAL.stride + READER_SIGNAL.credits);
-    });
-    await new Promise<void>((resolve, reject) => {
-      let pending = parts.length;
+    const reader = this.readers[0];
+    if (!reader) throw new Error("ReaderPool.stream needs a reader thread");
+    // The first reader's slots in the signal array start at 0.
+    const slot = (i: number) => i;
+    const id = this.nextId++;
+    Atomics.store(this.signal, slot(READER_SIGNAL.cancel), 0);
+    Atomics.store(this.signal, slot(READER_SIGNAL.credits), CREDITS);
+    return await new Promise<StreamDone>((resolve, reject) => {
       let failed = false;
       let queue = Promise.resolve();
+      // Keep the event loop alive while the reader works (the workers themselves are unref'd).
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      const cleanup = () => {
+        clearInterval(keepAlive);
+        reader.streamPort.off("message", onMessage);
+        reader.worker.off("error", fail);
+        reader.worker.off("exit", onExit);
+      };
       const fail = (err: Error) => {
         if (failed) return;
         failed = true;
-        cancelAll();
+        // Stop the reader where it is (it waits for credits or checks between chunks).
+        Atomics.store(this.signal, slot(READER_SIGNAL.cancel), 1);
+        Atomics.notify(this.signal, slot(READER_SIGNAL.credits));
         cleanup();
         reject(err);
       };
-      const listeners = parts.map((p) => {
-        const id = this.nextId++;
-        const base = p.index * READER_SIGNAL.stride;
-        Atomics.store(this.signal, base + READER_SIGNAL.cancel, 0);
-        Atomics.store(this.signal, base + READER_SIGNAL.credits, CREDITS);
-        const onMessage = (m: ReaderReply) => {
-          if (m.id !== id || failed) return;
-          if ("error" in m) return fail(toError(m.error));
-          if ("chunk" in m) {
-            queue = queue.then(async () => {
-              if (failed) return;
-              await onChunk(m.chunk, m.rows);
-              Atomics.add(this.signal, base + READER_SIGNAL.credits, 1);
-              Atomics.notify(this.signal, base + READER_SIGNAL.credits);
-            }).catch((err: Error) => fail(err));
-            return;
-          }
-          if ("done" in m) {
-            queue = queue.then(() => {
-              total.rows += m.done.rows;
-              total.lineSuspect ||= m.done.lineSuspect;
-              total.suspectCols.push(...m.done.suspectCols);
-              if (--pending === 0 && !failed) { cleanup(); resolve(); }
-            });
-          }
-        };
-        const onError = (err: Error) => fail(err);
-        const onExit = () => fail(new Error("reader thread exited"));
-        p.reader.streamPort.on("message", onMessage);
-        p.reader.worker.on("error", onError);
-        p.reader.worker.on("exit", onExit);
-        const msg: ReaderTask = task.kind === "lines"
-          ? { kind: "lines", id, sql: task.sql(p.where), chunkChars: task.chunkChars }
-          : { kind: "rows", id, sql: task.sql(p.where), chunkChars: task.chunkChars, columns: task.columns ?? [], zone: task.zone ?? "UTC", safeIntegers: !!task.safeIntegers };
-        p.reader.worker.postMessage(msg);
-        return () => {
-          p.reader.streamPort.off("message", onMessage);
-          p.reader.worker.off("error", onError);
-          p.reader.worker.off("exit", onExit);
-        };
-      });
-      // Keep the event loop alive while the readers work (the workers themselves are unref'd).
-      const keepAlive = setInterval(() => undefined, 1 << 30);
-      function cleanup() {
-        clearInterval(keepAlive);
-        listeners.forEach((off) => off());
-      }
+      const onExit = () => fail(new Error("reader thread exited"));
+      const onMessage = (m: ReaderReply) => {
+        if (m.id !== id || failed) return;
+        if ("error" in m) return fail(toError(m.error));
+        if ("chunk" in m) {
+          queue = queue.then(async () => {
+            if (failed) return;
+            await onChunk(m.chunk, m.rows);
+            Atomics.add(this.signal, slot(READER_SIGNAL.credits), 1);
+            Atomics.notify(this.signal, slot(READER_SIGNAL.credits));
+          }).catch((err: Error) => fail(err));
+          return;
+        }
+        if ("done" in m) queue = queue.then(() => { if (!failed) { cleanup(); resolve(m.done); } });
+      };
+      reader.streamPort.on("message", onMessage);
+      reader.worker.on("error", fail);
+      reader.worker.on("exit", onExit);
+      reader.worker.postMessage(task.kind === "lines"
+        ? { kind: "lines", id, sql: task.sql, chunkChars: task.chunkChars } satisfies ReaderTask
+        : { kind: "rows", id, sql: task.sql, chunkChars: task.chunkChars, columns: task.columns ?? [], zone: task.zone ?? "UTC", safeIntegers: !!task.safeIntegers } satisfies ReaderTask);
     });
-    return total;
   }
 
   /** Whether `planInBackground` can run beside a COPY stream (it needs a second reader). */
