@@ -14,7 +14,7 @@ import { connect, redactError } from "./pg-connection";
 import { quoteLiteral } from "./quote";
 import { foreignKeyDdl, renderStatement, tableCreateDdl, tablePostLoadDdl, viewDdl, type DdlStatement } from "./render-ddl";
 import { runSchemaCommand } from "./schema-command";
-import { readerOptions } from "./reader-pool";
+import { readerOptions, type ReaderPool } from "./reader-pool";
 import { openSource, type SqliteDb } from "./sqlite-source";
 import { sqlLineExpression } from "./copy-encode";
 import type { MappingOptions, MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
@@ -46,12 +46,12 @@ export function tableWarnings(t: Plan["tables"][number]): string[] {
 }
 
 /** Verifies every planned table through `client` (inside or outside a transaction). */
-export async function verifyPlan(db: SqliteDb, client: Client, plan: Plan, zone: string, onTable?: (source: string, ms: number) => void): Promise<VerifyReport> {
+export async function verifyPlan(db: SqliteDb, client: Client, plan: Plan, zone: string, onTable?: (source: string, ms: number) => void, readers?: ReaderPool): Promise<VerifyReport> {
   const tables: VerifyReport["tables"] = [];
   const mismatches: VerifyMismatch[] = [];
   const warnings: string[] = [];
   for (const t of plan.tables) {
-    const r = await verifyTable(db, client, t, plan.schema, zone);
+    const r = await verifyTable(db, client, t, plan.schema, zone, t.target, readers);
     tables.push({ source: t.source, target: t.target, rows: r.rows, equal: r.equal });
     mismatches.push(...r.mismatches);
     for (const g of r.generatedDifferences) warnings.push(`generated column "${g.table}"."${g.column}" row ${g.key}: PostgreSQL computes ${g.message}`);
@@ -305,7 +305,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         const v = await verifyPlan(src.db, client, plan, zone, (source, ms) => {
           const r = tables.find((x) => x.source === source);
           if (r) r.verifyMs = ms;
-        });
+        }, src.readers);
         timings.verifyMs = Date.now() - t;
         progress({ kind: "phase", phase: "verify", ms: timings.verifyMs });
         if (!v.equal) throw new Error(`verification failed, nothing committed:\n${formatMismatches(v)}`);
@@ -352,7 +352,7 @@ export async function verify(options: MigrateOptions): Promise<VerifyReport> {
       const missing: VerifyMismatch[] = [];
       const present = new Set((await existingRelations(client, plan.schema)).map((r) => r.name));
       const planForVerify = { ...plan, tables: plan.tables.filter((t) => present.has(t.target) || (missing.push({ table: t.source, message: `table ${plan.schema}.${t.target} does not exist in PostgreSQL` }), false)) };
-      const v = await verifyPlan(src.db, client, planForVerify, zone);
+      const v = await verifyPlan(src.db, client, planForVerify, zone, undefined, src.readers);
       await client.query("COMMIT");
       return { equal: v.equal && missing.length === 0, tables: v.tables, mismatches: [...missing, ...v.mismatches], warnings: v.warnings };
     } catch (err) {

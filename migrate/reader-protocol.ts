@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import type { ColumnPlan, Plan } from "./plan-types";
+import type { TailKind } from "./verify-predict";
 import type { MappingOptions } from "./types";
 
 /** Int32 slots per reader in the shared signal array. */
@@ -41,6 +42,12 @@ export type ReaderTask =
   | { kind: "lines"; id: number; sql: string; chunkChars: number }
   /** `sql` selects the columns' source expressions; the reader encodes them. */
   | { kind: "rows"; id: number; sql: string; chunkChars: number; columns: ColumnPlan[]; zone: string; safeIntegers: boolean }
+  /**
+   * Verification: `sql` selects, for the rowids between its two parameters in rowid order, the
+   * predicted line of the SQL-predicted columns (or NULL) then the values of the `tails`; the
+   * reader appends the tails' predicted text. Ranges are read in order, each ending with `end`.
+   */
+  | { kind: "predict"; id: number; sql: string; hasLine: boolean; tails: TailKind[]; ranges: [bigint, bigint][]; safeIntegers: boolean; chunkChars: number }
   | { kind: "close" };
 
 export interface StreamDone {
@@ -49,11 +56,14 @@ export interface StreamDone {
   lineSuspect: boolean;
   /** Column indexes whose values held U+FFFD (the "rows" form). */
   suspectCols: number[];
+  /** The task stopped early because the main thread cancelled it. */
+  cancelled?: boolean;
 }
 
 export type ReaderReply =
   | { id: number; row: unknown[] }
   | { id: number; plan: Plan }
-  | { id: number; chunk: string; rows: number }
+  /** `range`/`first`/`end` only for "predict": the task's range index, the chunk's first row within it, the range's last chunk. */
+  | { id: number; chunk: string; rows: number; range?: number; first?: number; end?: boolean }
   | { id: number; done: StreamDone }
   | { id: number; error: { message: string; code?: string } };

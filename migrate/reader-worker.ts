@@ -13,6 +13,7 @@ import { encoderFor, suspect } from "./copy-encode";
 import { planFromDatabase } from "./plan";
 import type { ColumnPlan } from "./plan-types";
 import { READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
+import { predictedTail } from "./verify-predict";
 
 const init = workerData as ReaderInit;
 const signal = new Int32Array(init.signal);
@@ -106,6 +107,57 @@ function runStream(task: Extract<ReaderTask, { kind: "lines" | "rows" }>): void 
   }
 }
 
+/** A field PostgreSQL never prints (COPY text has no NUL): the line differs, and the main thread looks at that row closely. */
+const UNPREDICTABLE = "\u0000";
+
+/**
+ * Verification: the text PostgreSQL should print for each row of each rowid range, in rowid
+ * order, chunk by chunk (credits as in `runStream`). Always ends with `done`, also when cancelled,
+ * so the main thread knows this reader is free again.
+ */
+function runPredict(task: Extract<ReaderTask, { kind: "predict" }>): void {
+  const port = init.streamPort;
+  const kinds = task.tails;
+  const nt = kinds.length;
+  let total = 0;
+  let cancelled = false;
+  try {
+    const stmt = db!.prepare(task.sql).raw();
+    stmt.safeIntegers(task.safeIntegers);
+    ranges: for (let r = 0; r < task.ranges.length; r++) {
+      let buf = "";
+      let rows = 0;
+      let first = 0;
+      for (const row of stmt.iterate(task.ranges[r][0], task.ranges[r][1]) as IterableIterator<unknown[]>) {
+        for (let k = 0; k < nt; k++) {
+          if (k) buf += "\t";
+          buf += predictedTail(kinds[k], row[1 + k]) ?? UNPREDICTABLE;
+        }
+        if (task.hasLine) {
+          const line = row[0];
+          buf += nt ? `\t${typeof line === "string" ? line : UNPREDICTABLE}` : typeof line === "string" ? line : UNPREDICTABLE;
+        }
+        buf += "\n";
+        rows++;
+        if (buf.length >= task.chunkChars) {
+          if (!takeCredit()) { cancelled = true; break ranges; }
+          port.postMessage({ id: task.id, chunk: buf, rows, range: r, first, end: false } satisfies ReaderReply);
+          total += rows;
+          first += rows;
+          rows = 0;
+          buf = "";
+        }
+      }
+      if (!takeCredit()) { cancelled = true; break; }
+      port.postMessage({ id: task.id, chunk: buf, rows, range: r, first, end: true } satisfies ReaderReply);
+      total += rows;
+    }
+    port.postMessage({ id: task.id, done: { rows: total, lineSuspect: false, suspectCols: [], cancelled } } satisfies ReaderReply);
+  } catch (err) {
+    port.postMessage(errorReply(task.id, err));
+  }
+}
+
 /**
  * The background plan yields the CPU to the load (this reader runs beside the COPY, and the
  * plan is only needed once the load and the index builds are done). Linux: per-thread niceness
@@ -158,6 +210,10 @@ parentPort!.on("message", (task: ReaderTask) => {
     }
     init.syncPort.postMessage(reply);
     notify(READER_SIGNAL.reply, task.id);
+    return;
+  }
+  if (task.kind === "predict") {
+    runPredict(task);
     return;
   }
   runStream(task);

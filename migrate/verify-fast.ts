@@ -26,7 +26,7 @@ import type { VerifyMismatch } from "./types";
 import { differenceMessage, targetSelect, valuesEqual } from "./value-compare";
 import { unescapeCopy } from "./verify-copy-text";
 import { jsonbTextOfSource } from "./verify-json";
-import { decimalAsDouble, predictedField } from "./verify-predict";
+import { decimalAsDouble, predictedField, type TailKind } from "./verify-predict";
 
 /** Rows that may differ before the pass gives up and the keyed comparison decides. */
 export const MAX_SUSPECTS = 10_000;
@@ -42,9 +42,7 @@ export interface RowOrder {
   target: string[];
 }
 
-type TailKind = "json" | "double" | "decimal" | "strict";
-
-interface Layout {
+export interface Layout {
   /** Columns compared one by one (PostgreSQL prints them first, after ctid). */
   tail: { col: ColumnPlan; kind: TailKind }[];
   /** The other columns, whose text SQLite predicts, with the PostgreSQL expression each predicts. */
@@ -61,7 +59,7 @@ function sampleOf(db: SqliteDb, t: TablePlan, c: ColumnPlan): string | undefined
   return typeof v === "string" ? v : undefined;
 }
 
-function layout(db: SqliteDb, t: TablePlan, zone: string): Layout {
+export function layout(db: SqliteDb, t: TablePlan, zone: string): Layout {
   const tail: Layout["tail"] = [];
   const predicted: Layout["predicted"] = [];
   const fields: string[] = [];
@@ -75,12 +73,12 @@ function layout(db: SqliteDb, t: TablePlan, zone: string): Layout {
 }
 
 /** PostgreSQL's select expression of a tail column. */
-function tailSelect(kind: TailKind, c: ColumnPlan, q: string): string {
+export function tailSelect(kind: TailKind, c: ColumnPlan, q: string): string {
   return kind === "decimal" ? `${q}::float8` : targetSelect(c, q);
 }
 
 /** One tail field: raw COPY field text `field` against the SQLite value. */
-function tailEqual(kind: TailKind, c: ColumnPlan, v: unknown, field: string, zone: string): boolean {
+export function tailEqual(kind: TailKind, c: ColumnPlan, v: unknown, field: string, zone: string): boolean {
   if (field === "\\N") return v === null || v === undefined;
   // numeric(p <= 15, s) as doubles: equal doubles are the same decimal of at most 15 digits. Else the recheck decides.
   if (kind === "decimal") return typeof v === "number" && Object.is(v, Number(field));

@@ -15,8 +15,11 @@
  * fact about the rows compared.
  * https://www.postgresql.org/docs/16/sql-copy.html#id-1.9.3.55.9.2
  */
+import { copyEscape } from "./copy-encode";
+import { pgFloat8Text } from "./float-text";
 import type { ColumnPlan } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
+import { jsonbTextOfSource } from "./verify-json";
 
 /** COPY text escaping of a SQLite text value, applied only to values holding a character to escape. */
 const escSql = (q: string) => `CASE WHEN ${q} GLOB '*[\\' || char(9, 10, 13) || ']*' THEN replace(replace(replace(replace(${q}, '\\', '\\\\'), char(10), '\\n'), char(13), '\\r'), char(9), '\\t') ELSE ${q} END`;
@@ -109,4 +112,42 @@ export function predictedField(c: ColumnPlan, zone: string, sample?: string): Pr
 export function decimalAsDouble(c: ColumnPlan): boolean {
   const m = /^numeric\((\d+)(?:,\s*(\d+))?\)$/i.exec(c.pgType.trim());
   return c.conversion === "numeric" && !c.generated && !!m && Number(m[1]) <= 15;
+}
+
+/**
+ * How the fast passes compare a column that SQL cannot predict: JSON (as
+ * jsonb's text of the source tokens), doubles and numeric(p <= 15) (as
+ * doubles), or "strict" (type-aware, value by value).
+ */
+export type TailKind = "json" | "double" | "decimal" | "strict";
+
+const MAX_EXACT = 2n ** 53n;
+
+/**
+ * The COPY field PostgreSQL prints for a tail column (`tailSelect` in
+ * verify-fast.ts), predicted in JavaScript from the SQLite value, or null
+ * when it cannot be predicted. Text equal to PostgreSQL's means what
+ * `tailEqual` means by equal: the same double (the text reads back as the
+ * source double), or jsonb's text of the source's own tokens.
+ */
+export function predictedTail(kind: TailKind, v: unknown): string | null {
+  if (v === null || v === undefined) return "\\N";
+  switch (kind) {
+    case "double":
+    case "decimal":
+      if (typeof v === "number") return pgFloat8Text(v);
+      if (typeof v === "bigint" && v <= MAX_EXACT && v >= -MAX_EXACT) return pgFloat8Text(Number(v));
+      return null;
+    case "json": {
+      if (typeof v !== "string") return null;
+      const canon = jsonbTextOfSource(v);
+      return canon === null ? null : copyEscape(canon);
+    }
+    case "strict":
+      return null;
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown tail kind ${String(never)}`);
+    }
+  }
 }

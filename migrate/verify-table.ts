@@ -17,7 +17,9 @@ import type { SqliteDb } from "./sqlite-source";
 import type { VerifyMismatch } from "./types";
 import { differenceMessage, sourceCanonical, targetCanonical, targetSelect, valuesEqual } from "./value-compare";
 import { unescapeCopy } from "./verify-copy-text";
+import type { ReaderPool } from "./reader-pool";
 import { fastVerifyTable, forEachCopyLine, type RowOrder } from "./verify-fast";
+import { readerVerifyTable } from "./verify-readers";
 
 export interface TableVerifyResult {
   rows: number;
@@ -63,7 +65,8 @@ function digest(parts: string[]): bigint {
   return createHash("sha256").update(parts.join("\u0001")).digest().readBigUInt64BE(0);
 }
 
-export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan, schema: string, zone: string, name = t.target): Promise<TableVerifyResult> {
+/** `readers`: reader threads on the same SQLite snapshot, for the fastest pass (`verify-readers.ts`). */
+export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan, schema: string, zone: string, name = t.target, readers?: ReaderPool): Promise<TableVerifyResult> {
   const started = Date.now();
   const mismatches: VerifyMismatch[] = [];
   const generatedDifferences: VerifyMismatch[] = [];
@@ -79,6 +82,8 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
     // Reads in natural order must start at the table's first page and come back in that order.
     await client.query("SET LOCAL synchronize_seqscans = off");
     await client.query("SET LOCAL max_parallel_workers_per_gather = 0");
+    const threaded = readers ? await readerVerifyTable(db, client, readers, t, schema, zone, name, srcRows) : null;
+    if (threaded?.equal === true) return { rows: srcRows, targetRows: tgtRows, equal: true, mismatches, generatedDifferences, ms: Date.now() - started };
     let fast = await fastVerifyTable(db, client, t, schema, zone, name, srcRows);
     // Rows not in the same natural order (a load by parallel readers, rows changed since) or a real difference:
     // the same pass in key order; if that cannot conclude either, the keyed comparison below names the differences.
