@@ -26,7 +26,8 @@ Options shared by all commands:
                               the value scan of big tables by rowid range; migrate builds COPY text on a
                               reader and runs the full value scan on another while loading from a plan
                               of the first 20,000 rows per table: the load is redone if the full plan
-                              differs, and its refusals still come before COMMIT. PostgreSQL is fed over
+                              differs, and its refusals still come before COMMIT. Verification has the
+                              readers predict PostgreSQL's COPY text by rowid range. PostgreSQL is fed over
                               one connection in one transaction, which keeps the migration atomic
   -h, --help                  this help`;
 

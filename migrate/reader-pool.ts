@@ -37,7 +37,7 @@ const CREDITS = 2;
  * builds live briefly, and with the default each of 2–4 readers grew to 50–70 MB during
  * verification (1M rows: 364 MB peak RSS; 228 MB with 2 MB and 60k-character chunks).
  */
-const READER_YOUNG_MB = Number(process.env.S2P_YG ?? 2);
+const READER_YOUNG_MB = 2;
 
 interface Reader {
   worker: Worker;
