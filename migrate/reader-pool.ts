@@ -33,6 +33,12 @@ export const PARALLEL_MIN_ROWS = 50_000;
 const READY_TIMEOUT_MS = 15_000;
 const CREDITS = 2;
 /**
+ * Chunks a reader may run ahead in `predict`: together at least a whole range (verify-readers.ts:
+ * 4,096 rows in 60k-character chunks), so that every reader works on its next range while the
+ * main thread compares another reader's (with 2, only one reader worked at a time).
+ */
+const PREDICT_CREDITS = 32;
+/**
  * A reader's young generation (V8's default is tens of MB per thread): the chunks a reader
  * builds live briefly, and with the default each of 2–4 readers grew to 50–70 MB during
  * verification (1M rows: 364 MB peak RSS; 228 MB with 2 MB and 60k-character chunks).
@@ -292,7 +298,7 @@ export class ReaderPool {
   /**
    * Verification: the predicted COPY text of `ranges` (task "predict"), range
    * i read by reader i mod n, all readers at once, yielded in range order.
-   * Each reader may run `CREDITS` chunks ahead. Stopping early (break,
+   * Each reader may run `PREDICT_CREDITS` chunks ahead. Stopping early (break,
    * throw) cancels the readers and waits until every one has stopped, so
    * the pool can be used again.
    */
@@ -323,7 +329,7 @@ export class ReaderPool {
     const next = () => new Promise<void>((resolve) => { wake = resolve; });
     this.readers.forEach((r, k) => {
       Atomics.store(this.signal, slot(k, READER_SIGNAL.cancel), 0);
-      Atomics.store(this.signal, slot(k, READER_SIGNAL.credits), CREDITS);
+      Atomics.store(this.signal, slot(k, READER_SIGNAL.credits), PREDICT_CREDITS);
       r.worker.postMessage({ kind: "predict", id, ...task, ranges: ranges.filter((_r, i) => i % n === k) } satisfies ReaderTask);
     });
     try {
