@@ -56,14 +56,12 @@ export interface StreamDone {
   lineSuspect: boolean;
   /** Column indexes whose values held U+FFFD (the "rows" form). */
   suspectCols: number[];
-  /** The task stopped early because the main thread cancelled it. */
-  cancelled?: boolean;
 }
 
 export type ReaderReply =
   | { id: number; row: unknown[] }
   | { id: number; plan: Plan }
-  /** `range`/`first`/`end` only for "predict": the task's range index, the chunk's first row within it, the range's last chunk. */
-  | { id: number; chunk: string; rows: number; range?: number; first?: number; end?: boolean }
+  /** `first`/`end` only for "predict": the chunk's first row within its range, the range's last chunk. */
+  | { id: number; chunk: string; rows: number; first?: number; end?: boolean }
   | { id: number; done: StreamDone }
   | { id: number; error: { message: string; code?: string } };

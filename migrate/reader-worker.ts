@@ -120,7 +120,6 @@ function runPredict(task: Extract<ReaderTask, { kind: "predict" }>): void {
   const kinds = task.tails;
   const nt = kinds.length;
   let total = 0;
-  let cancelled = false;
   try {
     const stmt = db!.prepare(task.sql).raw();
     stmt.safeIntegers(task.safeIntegers);
@@ -134,25 +133,25 @@ function runPredict(task: Extract<ReaderTask, { kind: "predict" }>): void {
           buf += predictedTail(kinds[k], row[1 + k]) ?? UNPREDICTABLE;
         }
         if (task.hasLine) {
-          const line = row[0];
-          buf += nt ? `\t${typeof line === "string" ? line : UNPREDICTABLE}` : typeof line === "string" ? line : UNPREDICTABLE;
+          if (nt) buf += "\t";
+          buf += typeof row[0] === "string" ? row[0] : UNPREDICTABLE;
         }
         buf += "\n";
         rows++;
         if (buf.length >= task.chunkChars) {
-          if (!takeCredit()) { cancelled = true; break ranges; }
-          port.postMessage({ id: task.id, chunk: buf, rows, range: r, first, end: false } satisfies ReaderReply);
+          if (!takeCredit()) break ranges;
+          port.postMessage({ id: task.id, chunk: buf, rows, first, end: false } satisfies ReaderReply);
           total += rows;
           first += rows;
           rows = 0;
           buf = "";
         }
       }
-      if (!takeCredit()) { cancelled = true; break; }
-      port.postMessage({ id: task.id, chunk: buf, rows, range: r, first, end: true } satisfies ReaderReply);
+      if (!takeCredit()) break;
+      port.postMessage({ id: task.id, chunk: buf, rows, first, end: true } satisfies ReaderReply);
       total += rows;
     }
-    port.postMessage({ id: task.id, done: { rows: total, lineSuspect: false, suspectCols: [], cancelled } } satisfies ReaderReply);
+    port.postMessage({ id: task.id, done: { rows: total, lineSuspect: false, suspectCols: [] } } satisfies ReaderReply);
   } catch (err) {
     port.postMessage(errorReply(task.id, err));
   }

@@ -72,6 +72,17 @@ export function layout(db: SqliteDb, t: TablePlan, zone: string): Layout {
   return { tail, predicted, line: fields.length ? fields.join(" || char(9) || ") : null };
 }
 
+/** SQLite's select expression of a column as the fast passes compare it (bytea and JSON as the loader reads them). */
+export function sourceColumn(c: ColumnPlan): string {
+  return c.conversion === "bytea" || c.conversion === "json" ? sourceExpression(c, quoteSqliteIdent) : c.fromRowid ? c.source : quoteSqliteIdent(c.source);
+}
+
+/** A name that reads a table's rowid (one not shadowed by a column), or undefined when it has none. */
+export function rowidAlias(t: TablePlan): string | undefined {
+  if (t.withoutRowid || t.kind !== "table") return undefined;
+  return ["rowid", "_rowid_", "oid"].find((a) => !t.columns.some((c) => c.source.toLowerCase() === a));
+}
+
 /** PostgreSQL's select expression of a tail column. */
 export function tailSelect(kind: TailKind, c: ColumnPlan, q: string): string {
   return kind === "decimal" ? `${q}::float8` : targetSelect(c, q);
@@ -135,9 +146,9 @@ export async function fastVerifyTable(db: SqliteDb, client: ClientBase, t: Table
   const keyNames = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
   const from = `FROM main.${quoteSqliteIdent(t.source)}`;
   // Suspect rows are read again by rowid (a small integer per row) when the table has one, else by key.
-  const alias = t.withoutRowid || t.kind !== "table" ? undefined : ["rowid", "_rowid_", "oid"].find((a) => !t.columns.some((c) => c.source.toLowerCase() === a));
+  const alias = rowidAlias(t);
   const fetchKey = alias ? [alias] : keyExprs;
-  const tailSrc = lay.tail.map(({ col }) => (col.conversion === "bytea" || col.conversion === "json" ? sourceExpression(col, quoteSqliteIdent) : col.fromRowid ? col.source : quoteSqliteIdent(col.source)));
+  const tailSrc = lay.tail.map(({ col }) => sourceColumn(col));
   // Same FROM and no ORDER BY, as the load reads: the natural order, in which the load wrote PostgreSQL's rows.
   const stmt = db.prepare(`SELECT ${[lay.line ?? "NULL", ...tailSrc, ...fetchKey].join(", ")} ${from}${order ? ` ORDER BY ${order.source.join(", ")}` : ""}`).raw();
   stmt.safeIntegers(!!t.bigIntegers);
@@ -194,7 +205,7 @@ async function recheckSuspects(db: SqliteDb, client: ClientBase, t: TablePlan, t
   const generatedDifferences: VerifyMismatch[] = [];
   if (!suspects.length) return { equal: true, generatedDifferences, rechecked: 0 };
   const cols = t.columns;
-  const srcCols = cols.map((c) => (c.conversion === "bytea" || c.conversion === "json" ? sourceExpression(c, quoteSqliteIdent) : c.fromRowid ? c.source : quoteSqliteIdent(c.source)));
+  const srcCols = cols.map(sourceColumn);
   if (!fetchKey.length) return { equal: "unsure", reason: "no key to read differing rows again" };
   const one = db.prepare(`SELECT ${[...srcCols, ...keyExprs].join(", ")} ${from} WHERE ${fetchKey.map((k) => `${k} IS ?`).join(" AND ")}`).raw();
   one.safeIntegers(!!t.bigIntegers);

@@ -18,12 +18,11 @@
  */
 import type { ClientBase } from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { sourceExpression } from "./copy-encode";
 import type { TablePlan } from "./plan-types";
 import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
 import type { ReaderPool } from "./reader-pool";
 import type { SqliteDb } from "./sqlite-source";
-import { layout, tailEqual, tailSelect, type FastOutcome } from "./verify-fast";
+import { layout, rowidAlias, sourceColumn, tailEqual, tailSelect, type FastOutcome } from "./verify-fast";
 
 /** Rows per rowid range (a range is one reader's unit of work; its text is compared at once). */
 const RANGE_ROWS = 4096;
@@ -83,6 +82,13 @@ class Bytes {
     return lines === 0 ? 0 : -1;
   }
 
+  /** Drops everything received so far. */
+  clear(): void {
+    this.bufs = [];
+    this.off = 0;
+    this.length = 0;
+  }
+
   /** Removes and returns the next `n` bytes. */
   take(n: number): Buffer {
     const parts: Buffer[] = [];
@@ -113,15 +119,14 @@ interface Suspect {
  * rowid, columns that need a type-aware comparison on every row).
  */
 export async function readerVerifyTable(db: SqliteDb, client: ClientBase, pool: ReaderPool, t: TablePlan, schema: string, zone: string, name: string, rows: number): Promise<FastOutcome | null> {
-  if (!pool.size || t.withoutRowid || t.kind !== "table") return null;
+  const alias = rowidAlias(t);
+  if (!pool.size || !alias) return null;
   const lay = layout(db, t, zone);
   if (lay.tail.some((x) => x.kind === "strict")) return null;
-  const alias = ["rowid", "_rowid_", "oid"].find((a) => !t.columns.some((c) => c.source.toLowerCase() === a));
-  if (!alias) return null;
   const ranges = pool.ranges(t.source, Math.min(MAX_RANGES, Math.max(pool.size, Math.ceil(rows / RANGE_ROWS))));
   if (!ranges) return null;
   const from = `FROM main.${quoteSqliteIdent(t.source)}`;
-  const tailSrc = lay.tail.map(({ col }) => (col.conversion === "json" ? sourceExpression(col, quoteSqliteIdent) : col.fromRowid ? col.source : quoteSqliteIdent(col.source)));
+  const tailSrc = lay.tail.map(({ col }) => sourceColumn(col));
   const inRange = `WHERE ${alias} BETWEEN ? AND ? ORDER BY ${alias}`;
   const table = qualified(schema, name);
   const pgSql = `SELECT ${[...lay.tail.map(({ col, kind }) => tailSelect(kind, col, `t.${quoteIdent(col.target)}`)), ...lay.predicted.map(({ col, pg }) => pg(`t.${quoteIdent(col.target)}`))].join(", ")} FROM ${table} AS t`;
@@ -198,7 +203,7 @@ export async function readerVerifyTable(db: SqliteDb, client: ClientBase, pool: 
   } finally {
     try {
       // The connection must leave COPY mode: drain what is left.
-      while (!pgDone) { await pull(); bytes.take(bytes.length); }
+      while (!pgDone) { bytes.clear(); await pull(); }
     } finally {
       await chunks.return(undefined);
     }

@@ -19,6 +19,7 @@ import { fastVerifyTable, type FastOutcome } from "../migrate/verify-fast";
 import { orderable } from "../migrate/verify-table";
 import { jsonbTextOfSource } from "../migrate/verify-json";
 import { startPostgres, type TestServer } from "./support/postgres";
+import { DUPLICATE_KEYS_JSON, idOf, RUN_NOTES, RUN_PAYLOADS } from "./support/runs-values";
 
 let server: TestServer;
 let dir: string;
@@ -29,8 +30,6 @@ let db: string;
 
 const ROWS = 40;
 
-/** Row i's 32-hex id. */
-const idOf = (i: number) => `${i.toString(16).padStart(8, "0")}a1b2c3d4e5f6a7b8c9d0e1f2a3b4`.slice(0, 32);
 
 function makeSource(path: string): void {
   const w = new Database(path);
@@ -47,16 +46,10 @@ function makeSource(path: string): void {
     ok BOOLEAN
   )`);
   const ins = w.prepare(`INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const payloads = [
-    `{"model":"gpt","tools":[],"temperature":0.24,"step":14}`,
-    `{"b": 1, "a": {"z": [1, 2.50, "x"], "y": null}, "ccc": true}`,
-    `{"caf\u00e9": "na\\u00efve \\/ path\\\\to", "k": -0.5e3}`,
-    `[{"b":2,"a":1}, "tab\\there", false]`,
-    `{"dup": 1, "dup": 2}`,
-  ];
+  const payloads = [...RUN_PAYLOADS, DUPLICATE_KEYS_JSON];
   const times = ["2024-02-11 20:11:41.780909", "2024-02-11 20:11:41.780900", "2024-02-11T20:11:41.5", "2024-02-11 20:11:41", "2024-02-11", "2024-02-11 20:11:41.000000", "2024-02-11 20:11:40", "2024-02-11 20:10:00.120000"];
   const scores = [0.1, 1483.8198528034973, 1e-7, 1e20, -2.5, 123456789012345680000, 5, null];
-  const notes = ["plain", "", null, "tab\there", "line\nbreak", "back\\slash", "\\N", "ünïcödé 日本語 🚀"];
+  const notes = RUN_NOTES;
   for (let i = 1; i <= ROWS; i++) {
     ins.run(
       idOf(i),

@@ -21,6 +21,7 @@ import { readerOptions } from "../migrate/reader-pool";
 import type { FastOutcome } from "../migrate/verify-fast";
 import { readerVerifyTable } from "../migrate/verify-readers";
 import { startPostgres, type TestServer } from "./support/postgres";
+import { DUPLICATE_KEYS_JSON, idOf, RUN_NOTES, RUN_PAYLOADS } from "./support/runs-values";
 
 let server: TestServer;
 let dir: string;
@@ -28,7 +29,6 @@ let file: string;
 let db: string;
 
 const ROWS = 3000;
-const idOf = (i: number) => `${i.toString(16).padStart(8, "0")}a1b2c3d4e5f6a7b8c9d0e1f2a3b4`.slice(0, 32);
 
 function makeSource(path: string): void {
   const w = new Database(path);
@@ -43,21 +43,12 @@ function makeSource(path: string): void {
     ok BOOLEAN
   )`);
   const ins = w.prepare(`INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-  const payloads = [
-    `{"model":"gpt","tools":[],"temperature":0.24,"step":14}`,
-    `{"b": 1, "a": {"z": [1, 2.50, "x"], "y": null}, "ccc": true}`,
-    `{"caf\u00e9": "na\\u00efve \\/ path\\\\to", "k": -0.5e3}`,
-    `[{"b":2,"a":1}, "tab\\there", false]`,
-  ];
-  // jsonb keeps the last duplicate: not predicted, judged on parsed values.
-  const duplicateKeys = `{"dup": 1, "dup": 2}`;
   const times = ["2024-02-11 20:11:41.780909", "2024-02-11 20:11:41.780900", "2024-02-11 20:11:41", "2024-02-11 20:11:41.000000", "2024-02-11 20:10:00.120000"];
   // 7.690858171679059e+16: PostgreSQL prints 17 digits where the shortest has 16 (not predicted, judged as doubles).
   const scores = [0.1, 1483.8198528034973, 1e-7, 1e20, -2.5, 123456789012345680000, 5, null, 76908581716790600, 0.30000000000000004, -0.0001];
-  const notes = ["plain", "", null, "tab\there", "line\nbreak", "back\\slash", "\\N", "ünïcödé 日本語 🚀"];
   const tx = w.transaction(() => {
     for (let i = 1; i <= ROWS; i++) {
-      ins.run(idOf(i), i % 7 === 0 ? null : i * 1_000_003, i % 50 === 4 ? duplicateKeys : payloads[i % payloads.length], times[i % times.length], scores[i % scores.length], i % 9 === 0 ? 5 : Number(((i * 37.1234) % 9999).toFixed(4)), notes[i % notes.length], i % 3 === 0 ? 1 : 0);
+      ins.run(idOf(i), i % 7 === 0 ? null : i * 1_000_003, i % 50 === 4 ? DUPLICATE_KEYS_JSON : RUN_PAYLOADS[i % RUN_PAYLOADS.length], times[i % times.length], scores[i % scores.length], i % 9 === 0 ? 5 : Number(((i * 37.1234) % 9999).toFixed(4)), RUN_NOTES[i % RUN_NOTES.length], i % 3 === 0 ? 1 : 0);
     }
   });
   tx();
