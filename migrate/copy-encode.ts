@@ -144,10 +144,26 @@ function sqlField(c: ColumnPlan, quote: (s: string) => string): string | null {
  * line (one JS string per row instead of one per value: about a quarter
  * less client CPU), or null when some column needs the JS encoder (exact
  * shortest decimals for numeric, epoch and date/time conversions, ...).
+ * One concat_ws() builds the line in one allocation (a chain of `||` copies
+ * the growing line once per field: 3.2 vs 3.7–4.2 s for 1M bench rows);
+ * it would skip a NULL, but no field above is ever NULL (`\N` stands for it).
  */
 export function sqlLineExpression(columns: ColumnPlan[], quote: (s: string) => string): string | null {
   if (columns.length === 0) return null;
-  const fields = columns.map((c) => sqlField(c, quote));
-  if (fields.some((f) => f === null)) return null;
-  return fields.join(" || char(9) || ");
+  const fields: string[] = [];
+  for (const c of columns) {
+    const f = sqlField(c, quote);
+    if (f === null) return null;
+    fields.push(f);
+  }
+  return tabJoined(fields);
+}
+
+/** SQLite caps a function's arguments (1,000; 127 before 3.48): wide tables nest groups of 100. */
+function tabJoined(fields: string[]): string {
+  if (fields.length === 1) return fields[0];
+  if (fields.length <= 100) return `concat_ws(char(9), ${fields.join(", ")})`;
+  const groups: string[] = [];
+  for (let i = 0; i < fields.length; i += 100) groups.push(tabJoined(fields.slice(i, i + 100)));
+  return tabJoined(groups);
 }

@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import type { ColumnPlan, Plan } from "./plan-types";
+import type { BinKind } from "./binary-predict";
 import type { TailKind } from "./verify-predict";
 import type { MappingOptions } from "./types";
 
@@ -46,8 +47,10 @@ export type ReaderTask =
    * Verification: `sql` selects, for the rowids between its two parameters in rowid order, the
    * predicted line of the SQL-predicted columns (or NULL) then the values of the `tails`; the
    * reader appends the tails' predicted text. Ranges are read in order, each ending with `end`.
+   * With `binary`, `sql` selects the source values of every column and the chunks are binary
+   * COPY tuples (latin1 strings; `chunkChars` counts bytes).
    */
-  | { kind: "predict"; id: number; sql: string; hasLine: boolean; tails: TailKind[]; ranges: [bigint, bigint][]; safeIntegers: boolean; chunkChars: number }
+  | { kind: "predict"; id: number; sql: string; hasLine: boolean; tails: TailKind[]; ranges: [bigint, bigint][]; safeIntegers: boolean; chunkChars: number; binary?: BinKind[] }
   | { kind: "close" };
 
 export interface StreamDone {

@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { TupleWriter, type BinKind } from "./binary-predict";
 import { encoderFor, suspect } from "./copy-encode";
 import { planFromDatabase } from "./plan";
 import type { ColumnPlan } from "./plan-types";
@@ -116,6 +117,7 @@ const UNPREDICTABLE = "\u0000";
  * so the main thread knows this reader is free again.
  */
 function runPredict(task: Extract<ReaderTask, { kind: "predict" }>): void {
+  if (task.binary) return runPredictBinary(task, task.binary);
   const port = init.streamPort;
   const kinds = task.tails;
   const nt = kinds.length;
@@ -149,6 +151,42 @@ function runPredict(task: Extract<ReaderTask, { kind: "predict" }>): void {
       }
       if (!takeCredit()) break;
       port.postMessage({ id: task.id, chunk: buf, rows, first, end: true } satisfies ReaderReply);
+      total += rows;
+    }
+    port.postMessage({ id: task.id, done: { rows: total, lineSuspect: false, suspectCols: [] } } satisfies ReaderReply);
+  } catch (err) {
+    port.postMessage(errorReply(task.id, err));
+  }
+}
+
+/**
+ * `runPredict` for `COPY ... (FORMAT binary)`: `sql` selects the columns' source values, and each
+ * row becomes the binary tuple PostgreSQL should send (binary-predict.ts). A chunk travels as a
+ * latin1 string (one character per byte), for the reason given at `send`.
+ */
+function runPredictBinary(task: Extract<ReaderTask, { kind: "predict" }>, kinds: BinKind[]): void {
+  const port = init.streamPort;
+  const out = new TupleWriter();
+  let total = 0;
+  try {
+    const stmt = db!.prepare(task.sql).raw();
+    stmt.safeIntegers(task.safeIntegers);
+    ranges: for (let r = 0; r < task.ranges.length; r++) {
+      let rows = 0;
+      let first = 0;
+      for (const row of stmt.iterate(task.ranges[r][0], task.ranges[r][1]) as IterableIterator<unknown[]>) {
+        out.row(kinds, row);
+        rows++;
+        if (out.pos >= task.chunkChars) {
+          if (!takeCredit()) break ranges;
+          port.postMessage({ id: task.id, chunk: out.takeLatin1(), rows, first, end: false } satisfies ReaderReply);
+          total += rows;
+          first += rows;
+          rows = 0;
+        }
+      }
+      if (!takeCredit()) break;
+      port.postMessage({ id: task.id, chunk: out.takeLatin1(), rows, first, end: true } satisfies ReaderReply);
       total += rows;
     }
     port.postMessage({ id: task.id, done: { rows: total, lineSuspect: false, suspectCols: [] } } satisfies ReaderReply);

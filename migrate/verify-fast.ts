@@ -69,7 +69,18 @@ export function layout(db: SqliteDb, t: TablePlan, zone: string): Layout {
     const kind: TailKind = c.generated ? "strict" : c.conversion === "json" ? "json" : c.conversion === "double" ? "double" : decimalAsDouble(c) ? "decimal" : "strict";
     tail.push({ col: c, kind });
   }
-  return { tail, predicted, line: fields.length ? fields.join(" || char(9) || ") : null };
+  return { tail, predicted, line: fields.length ? tabConcat(fields) : null };
+}
+
+/**
+ * The fields joined by tabs, NULL when any field is (that row is then looked
+ * at closely), as a balanced tree of `||`: a left chain over a wide table goes
+ * past SQLite's expression depth of 1,000.
+ */
+function tabConcat(fields: string[]): string {
+  if (fields.length === 1) return fields[0];
+  const mid = fields.length >> 1;
+  return `(${tabConcat(fields.slice(0, mid))}) || char(9) || (${tabConcat(fields.slice(mid))})`;
 }
 
 /** SQLite's select expression of a column as the fast passes compare it (bytea and JSON as the loader reads them). */

@@ -25,22 +25,22 @@ import type { SqliteDb } from "./sqlite-source";
 import { layout, rowidAlias, sourceColumn, tailEqual, tailSelect, type FastOutcome } from "./verify-fast";
 
 /** Rows per rowid range (a range is one reader's unit of work; its text is compared at once). */
-const RANGE_ROWS = 4096;
+export const RANGE_ROWS = 4096;
 /**
  * Characters per message from a reader: below V8's large-object size (128 KB), so a chunk dies
  * young on both threads instead of waiting in large-object space for a full GC (4 MB chunks:
  * +170 MB peak RSS at 1M rows).
  */
-const CHUNK_CHARS = 60_000;
-const MAX_RANGES = 4096;
+export const CHUNK_CHARS = 60_000;
+export const MAX_RANGES = 4096;
 /**
  * Differing rows judged again before this pass gives up (e.g. PostgreSQL's rows are not in rowid
  * order): at least this many, else a quarter of the rows (a recheck costs a few rows' worth).
  */
-const MAX_SUSPECTS = 1000;
+export const MAX_SUSPECTS = 1000;
 
 /** PostgreSQL's COPY bytes not yet compared, as received. */
-class Bytes {
+export class Bytes {
   private bufs: Buffer[] = [];
   private off = 0;
   length = 0;
@@ -80,6 +80,12 @@ class Bytes {
       off = 0;
     }
     return lines === 0 ? 0 : -1;
+  }
+
+  /** Everything received and not taken yet, as one buffer (not removed). */
+  peekAll(): Buffer {
+    const parts = this.bufs.map((b, i) => (i === 0 ? b.subarray(this.off) : b));
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   /** Drops everything received so far. */

@@ -19,6 +19,7 @@ import { differenceMessage, sourceCanonical, targetCanonical, targetSelect, valu
 import { unescapeCopy } from "./verify-copy-text";
 import type { ReaderPool } from "./reader-pool";
 import { fastVerifyTable, forEachCopyLine, type RowOrder } from "./verify-fast";
+import { binaryVerifyTable } from "./verify-binary";
 import { readerVerifyTable } from "./verify-readers";
 
 export interface TableVerifyResult {
@@ -82,7 +83,10 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
     // Reads in natural order must start at the table's first page and come back in that order.
     await client.query("SET LOCAL synchronize_seqscans = off");
     await client.query("SET LOCAL max_parallel_workers_per_gather = 0");
-    const threaded = readers ? await readerVerifyTable(db, client, readers, t, schema, zone, name, srcRows) : null;
+    // Reader threads: binary COPY where every column has a binary form, else predicted COPY text.
+    const binary = readers ? await binaryVerifyTable(db, client, readers, t, schema, zone, name, srcRows) : null;
+    if (binary?.equal === true) return { rows: srcRows, targetRows: tgtRows, equal: true, mismatches, generatedDifferences, ms: Date.now() - started };
+    const threaded = readers && !binary ? await readerVerifyTable(db, client, readers, t, schema, zone, name, srcRows) : null;
     if (threaded?.equal === true) return { rows: srcRows, targetRows: tgtRows, equal: true, mismatches, generatedDifferences, ms: Date.now() - started };
     let fast = await fastVerifyTable(db, client, t, schema, zone, name, srcRows);
     // Rows not in the same natural order (a load by parallel readers, rows changed since) or a real difference:

@@ -356,3 +356,25 @@ test("rows built by SQLite as COPY lines keep special characters, infinities, by
     { t: null, d: "0.1", b: null, n: null, f: null, big: "0" },
   ]);
 });
+
+test("a table wider than SQLite's function-argument cap still gets its COPY line from SQLite, NULLs in place", async () => {
+  const f = join(dir, "wide.db");
+  const s = new Database(f);
+  const n = 1100; // beyond the 1,000 arguments a SQLite function takes (127 before 3.48)
+  s.exec(`CREATE TABLE wide (id INTEGER PRIMARY KEY, ${Array.from({ length: n }, (_, i) => `c${i} ${i % 2 ? "TEXT" : "INTEGER"}`).join(", ")})`);
+  const insert = s.prepare(`INSERT INTO wide VALUES (?, ${Array.from({ length: n }, () => "?").join(", ")})`);
+  for (let r = 1; r <= 3; r++) insert.run(r, ...Array.from({ length: n }, (_, i) => ((i + r) % 7 === 0 ? null : i % 2 ? `r${r}\tc${i}` : r * 1000 + i)));
+  s.close();
+  const plan = buildPlan(f);
+  const line = sqlLineExpression(plan.tables[0].columns, quoteSqliteIdent);
+  assert.ok(line, "this table takes the SQL-built line path");
+  const db = await server.createDatabase("wide");
+  const r = await migrate({ from: f, to: server.url(db) });
+  assert.equal(r.verified, true);
+  const got = await server.query<Record<string, string | number | null>>(`SELECT * FROM wide WHERE id = 2`, [], db);
+  const row = got[0]!;
+  for (let i = 0; i < n; i++) {
+    const want = (i + 2) % 7 === 0 ? null : i % 2 ? `r2\tc${i}` : String(2000 + i);
+    assert.equal(row[`c${i}`] === null ? null : String(row[`c${i}`]), want, `column c${i}`);
+  }
+});
