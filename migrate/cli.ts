@@ -27,7 +27,8 @@ Options shared by all commands:
                               reader and runs the full value scan on another while loading from a plan
                               of the first 20,000 rows per table: the load is redone if the full plan
                               differs, and its refusals still come before COMMIT. Verification has the
-                              readers predict PostgreSQL's COPY text by rowid range. PostgreSQL is fed over
+                              readers predict PostgreSQL's binary COPY tuples (or, for types without a
+                              binary prediction, its COPY text) by rowid range. PostgreSQL is fed over
                               one connection in one transaction, which keeps the migration atomic
   -h, --help                  this help`;
 

@@ -22,7 +22,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { AggregateRunner, Merge } from "./column-scan";
-import { READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask, type StreamDone } from "./reader-protocol";
+import { PREDICT_SLOT_BYTES, READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask, type StreamDone } from "./reader-protocol";
 import type { ColumnPlan, Plan } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
 import type { MappingOptions } from "./types";
@@ -38,6 +38,7 @@ const CREDITS = 2;
  * main thread compares another reader's (with 2, only one reader worked at a time).
  */
 const PREDICT_CREDITS = 32;
+
 /**
  * A reader's young generation (V8's default is tens of MB per thread): the chunks a reader
  * builds live briefly, and with the default each of 2–4 readers grew to 50–70 MB during
@@ -64,7 +65,10 @@ export interface StreamTask {
 
 /** One chunk of predicted COPY text: `rows` lines of range `range`, starting at its row `first` (0-based, rowid order). */
 export interface PredictChunk {
+  /** Predicted COPY text, or (binary task) the bytes as a latin1 string when they did not fit a slot. */
   text: string;
+  /** Binary task: the predicted bytes, a view of the reader's shared slot (valid until the next chunk is asked for). */
+  bytes?: Buffer;
   rows: number;
   range: number;
   first: number;
@@ -327,10 +331,13 @@ export class ReaderPool {
     });
     const keepAlive = setInterval(() => undefined, 1 << 30);
     const next = () => new Promise<void>((resolve) => { wake = resolve; });
+    // Binary chunks are written by the reader into shared memory, slot = its chunk number mod the
+    // credits: a slot is reused only after its chunk was handed out and the next one asked for.
+    const slots = this.readers.map(() => (task.binary ? new SharedArrayBuffer(PREDICT_CREDITS * PREDICT_SLOT_BYTES) : undefined));
     this.readers.forEach((r, k) => {
       Atomics.store(this.signal, slot(k, READER_SIGNAL.cancel), 0);
       Atomics.store(this.signal, slot(k, READER_SIGNAL.credits), PREDICT_CREDITS);
-      r.worker.postMessage({ kind: "predict", id, ...task, ranges: ranges.filter((_r, i) => i % n === k) } satisfies ReaderTask);
+      r.worker.postMessage({ kind: "predict", id, ...task, ranges: ranges.filter((_r, i) => i % n === k), ...(slots[k] ? { slots: slots[k] } : {}) } satisfies ReaderTask);
     });
     try {
       for (let i = 0; i < ranges.length; i++) {
@@ -343,7 +350,8 @@ export class ReaderPool {
           }
           const m = queues[k].shift()!;
           if (!("chunk" in m)) continue;
-          yield { text: m.chunk, rows: m.rows, range: i, first: m.first ?? 0 };
+          const shared = m.slot !== undefined ? slots[k] : undefined;
+          yield { text: m.chunk, rows: m.rows, range: i, first: m.first ?? 0, ...(shared && m.slot !== undefined ? { bytes: Buffer.from(shared, m.slot * PREDICT_SLOT_BYTES, m.bytes ?? 0) } : {}) };
           Atomics.add(this.signal, slot(k, READER_SIGNAL.credits), 1);
           Atomics.notify(this.signal, slot(k, READER_SIGNAL.credits));
           if (m.end) break;

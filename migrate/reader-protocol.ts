@@ -33,6 +33,12 @@ export interface ReaderInit {
   streamPort: MessagePort;
 }
 
+/**
+ * Binary prediction: bytes per shared slot (one slot per credit). A chunk is sent at 60,000 bytes,
+ * so a slot holds it plus a row of up to ~70 KB; a bigger chunk travels as a latin1 string.
+ */
+export const PREDICT_SLOT_BYTES = 128 * 1024;
+
 export type ReaderTask =
   /** (Re)start the read transaction now; answered through the `began` slot. */
   | { kind: "begin"; generation: number }
@@ -48,9 +54,10 @@ export type ReaderTask =
    * predicted line of the SQL-predicted columns (or NULL) then the values of the `tails`; the
    * reader appends the tails' predicted text. Ranges are read in order, each ending with `end`.
    * With `binary`, `sql` selects the source values of every column and the chunks are binary
-   * COPY tuples (latin1 strings; `chunkChars` counts bytes).
+   * COPY tuples (`chunkChars` counts bytes), written into `slots` (chunk number mod the credits,
+   * `PREDICT_SLOT_BYTES` each), or sent as a latin1 string when bigger than a slot.
    */
-  | { kind: "predict"; id: number; sql: string; hasLine: boolean; tails: TailKind[]; ranges: [bigint, bigint][]; safeIntegers: boolean; chunkChars: number; binary?: BinKind[] }
+  | { kind: "predict"; id: number; sql: string; hasLine: boolean; tails: TailKind[]; ranges: [bigint, bigint][]; safeIntegers: boolean; chunkChars: number; binary?: BinKind[]; slots?: SharedArrayBuffer }
   | { kind: "close" };
 
 export interface StreamDone {
@@ -64,7 +71,10 @@ export interface StreamDone {
 export type ReaderReply =
   | { id: number; row: unknown[] }
   | { id: number; plan: Plan }
-  /** `first`/`end` only for "predict": the chunk's first row within its range, the range's last chunk. */
-  | { id: number; chunk: string; rows: number; first?: number; end?: boolean }
+  /**
+   * `first`/`end` only for "predict": the chunk's first row within its range, the range's last chunk.
+   * `slot`/`bytes`: a binary chunk written into that shared slot (`chunk` is then empty).
+   */
+  | { id: number; chunk: string; rows: number; first?: number; end?: boolean; slot?: number; bytes?: number }
   | { id: number; done: StreamDone }
   | { id: number; error: { message: string; code?: string } };

@@ -13,7 +13,7 @@ import { TupleWriter, type BinKind } from "./binary-predict";
 import { encoderFor, suspect } from "./copy-encode";
 import { planFromDatabase } from "./plan";
 import type { ColumnPlan } from "./plan-types";
-import { READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
+import { PREDICT_SLOT_BYTES, READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
 import { predictedTail } from "./verify-predict";
 
 const init = workerData as ReaderInit;
@@ -161,13 +161,28 @@ function runPredict(task: Extract<ReaderTask, { kind: "predict" }>): void {
 
 /**
  * `runPredict` for `COPY ... (FORMAT binary)`: `sql` selects the columns' source values, and each
- * row becomes the binary tuple PostgreSQL should send (binary-predict.ts). A chunk travels as a
- * latin1 string (one character per byte), for the reason given at `send`.
+ * row becomes the binary tuple PostgreSQL should send (binary-predict.ts). A chunk is copied into
+ * the task's shared slots (no message copy, nothing for either heap to collect); one too big for a
+ * slot travels as a latin1 string (one character per byte), for the reason given at `send`.
  */
 function runPredictBinary(task: Extract<ReaderTask, { kind: "predict" }>, kinds: BinKind[]): void {
   const port = init.streamPort;
   const out = new TupleWriter();
+  const slots = task.slots ? Buffer.from(task.slots) : undefined;
+  const nSlots = slots ? Math.floor(slots.length / PREDICT_SLOT_BYTES) : 0;
+  let sent = 0;
   let total = 0;
+  /** Sends the rows written so far (a credit is taken): into the next shared slot when they fit. */
+  const flush = (rows: number, first: number, end: boolean): void => {
+    const at = (sent++ % Math.max(1, nSlots)) * PREDICT_SLOT_BYTES;
+    if (slots && out.pos <= PREDICT_SLOT_BYTES) {
+      out.buf.copy(slots, at, 0, out.pos);
+      port.postMessage({ id: task.id, chunk: "", rows, first, end, slot: at / PREDICT_SLOT_BYTES, bytes: out.pos } satisfies ReaderReply);
+      out.pos = 0;
+    } else {
+      port.postMessage({ id: task.id, chunk: out.takeLatin1(), rows, first, end } satisfies ReaderReply);
+    }
+  };
   try {
     const stmt = db!.prepare(task.sql).raw();
     stmt.safeIntegers(task.safeIntegers);
@@ -179,14 +194,14 @@ function runPredictBinary(task: Extract<ReaderTask, { kind: "predict" }>, kinds:
         rows++;
         if (out.pos >= task.chunkChars) {
           if (!takeCredit()) break ranges;
-          port.postMessage({ id: task.id, chunk: out.takeLatin1(), rows, first, end: false } satisfies ReaderReply);
+          flush(rows, first, false);
           total += rows;
           first += rows;
           rows = 0;
         }
       }
       if (!takeCredit()) break;
-      port.postMessage({ id: task.id, chunk: out.takeLatin1(), rows, first, end: true } satisfies ReaderReply);
+      flush(rows, first, true);
       total += rows;
     }
     port.postMessage({ id: task.id, done: { rows: total, lineSuspect: false, suspectCols: [] } } satisfies ReaderReply);

@@ -84,7 +84,7 @@ export async function binaryVerifyTable(db: SqliteDb, client: ClientBase, pool: 
     if (bytes.length < BINARY_HEADER.length || !bytes.startsWith(BINARY_HEADER)) return { equal: "unsure", reason: "PostgreSQL's binary COPY header is not the one expected" };
     bytes.take(BINARY_HEADER.length);
     chunks: for await (const chunk of chunks) {
-      const want = Buffer.from(chunk.text, "latin1");
+      const want = chunk.bytes ?? Buffer.from(chunk.text, "latin1");
       while (bytes.length < want.length && !pgDone) await pull();
       if (bytes.length >= want.length && bytes.startsWith(want)) {
         bytes.take(want.length);

@@ -15,6 +15,9 @@
  * (a predicted column that differs, too many differing rows, a different
  * number of rows) returns "unsure" and the caller goes on with the
  * single-thread passes, which decide and name differences.
+ *
+ * Tables whose every column has a binary prediction take the binary pass of
+ * `verify-binary.ts` instead (cheaper for PostgreSQL); this one serves the rest.
  */
 import type { ClientBase } from "pg";
 import { to as copyTo } from "pg-copy-streams";
