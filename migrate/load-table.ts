@@ -16,8 +16,13 @@ import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
 import { overrideFlag } from "./type-mapping";
 
-/** Bytes of COPY text buffered before a write (memory bound per table). */
-export const COPY_CHUNK = 1 << 20;
+/**
+ * Characters of COPY text per write (and per message from a reader). Below V8's large-object
+ * size (128 KB), a chunk dies young on both threads; 1 MB chunks lived in large-object space
+ * until a full GC: 1M bench rows, alternating runs, ours/limit 1.20–1.24 → 1.11–1.14, client
+ * CPU −0.6 s, peak RSS 172 → 147 MB (bench/profile-findings.md, "Session 4").
+ */
+export const COPY_CHUNK = 60_000;
 
 export interface LoadResult {
   rows: number;
