@@ -260,7 +260,11 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
     }
   }
   let nulFound = false;
-  if (nulCols.length) step1.push({ col: nulCols[0].col, expr: `sum(CASE WHEN ${nulCols.map((x) => NUL_SCREEN(quoteSqliteIdent(x.col.name), x.guard)).join(" OR ")} THEN 1 ELSE 0 END)`, merge: "sum", set: (_s, v) => { nulFound = num(v) > 0; } });
+  // One screen per 200 columns: a chain of OR is as deep as it is long (SQLite's limit is 1,000).
+  for (let i = 0; i < nulCols.length; i += 200) {
+    const group = nulCols.slice(i, i + 200);
+    step1.push({ col: group[0].col, expr: `sum(CASE WHEN ${group.map((x) => NUL_SCREEN(quoteSqliteIdent(x.col.name), x.guard)).join(" OR ")} THEN 1 ELSE 0 END)`, merge: "sum", set: (_s, v) => { if (num(v) > 0) nulFound = true; } });
+  }
   const run = (aggs: Agg[]) => {
     const r = runAggregate(table, aggs.map((a) => ({ expr: a.expr, merge: a.merge })));
     aggs.forEach((a, i) => a.set(out.get(a.col.name)!, r[i]));

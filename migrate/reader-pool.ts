@@ -38,7 +38,6 @@ const CREDITS = 2;
  * main thread compares another reader's (with 2, only one reader worked at a time).
  */
 const PREDICT_CREDITS = 32;
-
 /**
  * A reader's young generation (V8's default is tens of MB per thread): the chunks a reader
  * builds live briefly, and with the default each of 2–4 readers grew to 50–70 MB during
@@ -350,8 +349,9 @@ export class ReaderPool {
           }
           const m = queues[k].shift()!;
           if (!("chunk" in m)) continue;
-          const shared = m.slot !== undefined ? slots[k] : undefined;
-          yield { text: m.chunk, rows: m.rows, range: i, first: m.first ?? 0, ...(shared && m.slot !== undefined ? { bytes: Buffer.from(shared, m.slot * PREDICT_SLOT_BYTES, m.bytes ?? 0) } : {}) };
+          const shared = slots[k];
+          const bytes = shared && m.slot !== undefined ? Buffer.from(shared, m.slot * PREDICT_SLOT_BYTES, m.bytes ?? 0) : undefined;
+          yield { text: m.chunk, rows: m.rows, range: i, first: m.first ?? 0, ...(bytes ? { bytes } : {}) };
           Atomics.add(this.signal, slot(k, READER_SIGNAL.credits), 1);
           Atomics.notify(this.signal, slot(k, READER_SIGNAL.credits));
           if (m.end) break;
