@@ -13,7 +13,6 @@
  * binary form for (null) go to the text pass of `verify-readers.ts`.
  */
 import type { ClientBase } from "pg";
-import { to as copyTo } from "pg-copy-streams";
 import { BINARY_HEADER, BINARY_TRAILER, binaryKinds, binarySelect, tupleEnds, tupleFields, type BinKind } from "./binary-predict";
 import { copyEscape } from "./copy-encode";
 import { pgFloat8Text } from "./float-text";
@@ -22,7 +21,7 @@ import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
 import type { ReaderPool } from "./reader-pool";
 import type { SqliteDb } from "./sqlite-source";
 import { rowidAlias, sourceColumn, tailEqual, type FastOutcome } from "./verify-fast";
-import { Bytes, CHUNK_CHARS, MAX_RANGES, MAX_SUSPECTS, RANGE_ROWS } from "./verify-readers";
+import { CHUNK_CHARS, CopyOut, MAX_RANGES, MAX_SUSPECTS, RANGE_ROWS } from "./verify-readers";
 
 /**
  * The binary pass over one table: equal, or "unsure" with why it gave up, or
@@ -40,19 +39,8 @@ export async function binaryVerifyTable(db: SqliteDb, client: ClientBase, pool: 
   const inRange = `WHERE ${alias} BETWEEN ? AND ? ORDER BY ${alias}`;
   const pgSql = `SELECT ${t.columns.map((c, i) => binarySelect(kinds[i], c, `t.${quoteIdent(c.target)}`)).join(", ")} FROM ${qualified(schema, name)} AS t`;
 
-  const it = (client.query(copyTo(`COPY (${pgSql}) TO STDOUT (FORMAT binary)`)) as unknown as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const bytes = new Bytes();
-  let pgDone = false;
-  const pull = async () => {
-    try {
-      const r = await it.next();
-      if (r.done) pgDone = true;
-      else bytes.push(r.value);
-    } catch (err) {
-      pgDone = true;
-      throw err;
-    }
-  };
+  const pg = new CopyOut(client, `COPY (${pgSql}) TO STDOUT (FORMAT binary)`);
+  const { bytes } = pg;
   const nth = db.prepare(`SELECT ${alias} ${from} ${inRange} LIMIT 1 OFFSET ?`).pluck();
   nth.safeIntegers(true);
   const one = db.prepare(`SELECT ${src.join(", ")} ${from} WHERE ${alias} = ?`).raw();
@@ -80,12 +68,12 @@ export async function binaryVerifyTable(db: SqliteDb, client: ClientBase, pool: 
   let gaveUp: FastOutcome | null = null;
   const chunks = pool.predict({ sql: `SELECT ${src.join(", ")} ${from} ${inRange}`, hasLine: false, tails: [], safeIntegers: !!t.bigIntegers, chunkChars: CHUNK_CHARS, binary: kinds }, ranges);
   try {
-    while (bytes.length < BINARY_HEADER.length && !pgDone) await pull();
+    await pg.fill(BINARY_HEADER.length);
     if (bytes.length < BINARY_HEADER.length || !bytes.startsWith(BINARY_HEADER)) return { equal: "unsure", reason: "PostgreSQL's binary COPY header is not the one expected" };
     bytes.take(BINARY_HEADER.length);
     chunks: for await (const chunk of chunks) {
       const want = chunk.bytes ?? Buffer.from(chunk.text, "latin1");
-      while (bytes.length < want.length && !pgDone) await pull();
+      await pg.fill(want.length);
       if (bytes.length >= want.length && bytes.startsWith(want)) {
         bytes.take(want.length);
         seen += chunk.rows;
@@ -93,7 +81,7 @@ export async function binaryVerifyTable(db: SqliteDb, client: ClientBase, pool: 
       }
       // Tuple by tuple: PostgreSQL's next `rows` tuples against the predicted ones.
       let ends = tupleEnds(bytes.peekAll(), 0, chunk.rows);
-      while (ends.length < chunk.rows && !pgDone) { await pull(); ends = tupleEnds(bytes.peekAll(), 0, chunk.rows); }
+      while (ends.length < chunk.rows && !pg.done) { await pg.pull(); ends = tupleEnds(bytes.peekAll(), 0, chunk.rows); }
       if (ends.length < chunk.rows) { gaveUp = { equal: "unsure", reason: "PostgreSQL returned fewer rows than SQLite" }; break; }
       const got = bytes.take(ends[ends.length - 1] ?? 0);
       const wantEnds = tupleEnds(want, 0, chunk.rows);
@@ -108,14 +96,13 @@ export async function binaryVerifyTable(db: SqliteDb, client: ClientBase, pool: 
       }
     }
     if (!gaveUp) {
-      while (!pgDone) await pull();
+      await pg.fill(Infinity);
       if (bytes.length !== BINARY_TRAILER.length || !bytes.startsWith(BINARY_TRAILER)) gaveUp = { equal: "unsure", reason: "PostgreSQL returned more rows than SQLite" };
       else if (seen !== rows) gaveUp = { equal: "unsure", reason: `read ${seen} rows, counted ${rows}` };
     }
   } finally {
     try {
-      // The connection must leave COPY mode: drain what is left.
-      while (!pgDone) { bytes.clear(); await pull(); }
+      await pg.drain();
     } finally {
       await chunks.return(undefined);
     }

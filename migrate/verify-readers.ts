@@ -115,6 +115,38 @@ export class Bytes {
   }
 }
 
+/** A `COPY ... TO STDOUT` read into `bytes` as the comparison needs it (one network chunk per `pull`). */
+export class CopyOut {
+  readonly bytes = new Bytes();
+  done = false;
+  private readonly it: AsyncIterator<Buffer>;
+
+  constructor(client: ClientBase, copySql: string) {
+    this.it = (client.query(copyTo(copySql)) as unknown as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  }
+
+  async pull(): Promise<void> {
+    try {
+      const r = await this.it.next();
+      if (r.done) this.done = true;
+      else this.bytes.push(r.value);
+    } catch (err) {
+      this.done = true;
+      throw err;
+    }
+  }
+
+  /** Until at least `n` bytes are here, or the COPY ended. */
+  async fill(n: number): Promise<void> {
+    while (this.bytes.length < n && !this.done) await this.pull();
+  }
+
+  /** Reads what is left and drops it: the connection must leave COPY mode. */
+  async drain(): Promise<void> {
+    while (!this.done) { this.bytes.clear(); await this.pull(); }
+  }
+}
+
 interface Suspect {
   range: number;
   /** Row within the range, in rowid order. */
@@ -140,19 +172,8 @@ export async function readerVerifyTable(db: SqliteDb, client: ClientBase, pool: 
   const table = qualified(schema, name);
   const pgSql = `SELECT ${[...lay.tail.map(({ col, kind }) => tailSelect(kind, col, `t.${quoteIdent(col.target)}`)), ...lay.predicted.map(({ col, pg }) => pg(`t.${quoteIdent(col.target)}`))].join(", ")} FROM ${table} AS t`;
 
-  const it = (client.query(copyTo(`COPY (${pgSql}) TO STDOUT`)) as unknown as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const bytes = new Bytes();
-  let pgDone = false;
-  const pull = async () => {
-    try {
-      const r = await it.next();
-      if (r.done) pgDone = true;
-      else bytes.push(r.value);
-    } catch (err) {
-      pgDone = true;
-      throw err;
-    }
-  };
+  const pg = new CopyOut(client, `COPY (${pgSql}) TO STDOUT`);
+  const { bytes } = pg;
   // Differing lines are judged at once: the SQLite row again (by rowid), each differing field type-aware.
   const nth = db.prepare(`SELECT ${alias} ${from} ${inRange} LIMIT 1 OFFSET ?`).pluck();
   nth.safeIntegers(true);
@@ -184,7 +205,7 @@ export async function readerVerifyTable(db: SqliteDb, client: ClientBase, pool: 
   try {
     chunks: for await (const chunk of chunks) {
       const want = Buffer.from(chunk.text, "utf8");
-      while (bytes.length < want.length && !pgDone) await pull();
+      await pg.fill(want.length);
       if (bytes.length >= want.length && bytes.startsWith(want)) {
         bytes.take(want.length);
         seen += chunk.rows;
@@ -192,7 +213,7 @@ export async function readerVerifyTable(db: SqliteDb, client: ClientBase, pool: 
       }
       // Line by line: PostgreSQL's next `rows` lines against the predicted ones.
       let len = bytes.linesLength(chunk.rows);
-      while (len < 0 && !pgDone) { await pull(); len = bytes.linesLength(chunk.rows); }
+      while (len < 0 && !pg.done) { await pg.pull(); len = bytes.linesLength(chunk.rows); }
       if (len < 0) { outcome = { equal: "unsure", reason: "PostgreSQL returned fewer rows than SQLite" }; break; }
       const got = bytes.take(len).toString("utf8").split("\n");
       const predicted = chunk.text.split("\n");
@@ -205,14 +226,13 @@ export async function readerVerifyTable(db: SqliteDb, client: ClientBase, pool: 
       }
     }
     if (!outcome) {
-      while (!bytes.length && !pgDone) await pull();
+      await pg.fill(1);
       if (bytes.length) outcome = { equal: "unsure", reason: "PostgreSQL returned more rows than SQLite" };
       else if (seen !== rows) outcome = { equal: "unsure", reason: `read ${seen} rows, counted ${rows}` };
     }
   } finally {
     try {
-      // The connection must leave COPY mode: drain what is left.
-      while (!pgDone) { bytes.clear(); await pull(); }
+      await pg.drain();
     } finally {
       await chunks.return(undefined);
     }

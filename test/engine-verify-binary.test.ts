@@ -16,11 +16,11 @@ import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { Client } from "pg";
 import { binaryKinds, timestamptzMicros } from "../migrate/binary-predict";
-import { migrate, openSource, planFromDatabase, verify } from "../migrate/index";
+import { migrate, planFromDatabase, verify } from "../migrate/index";
 import { setSession } from "../migrate/migrate";
-import { readerOptions } from "../migrate/reader-pool";
 import { binaryVerifyTable } from "../migrate/verify-binary";
 import { startPostgres, type TestServer } from "./support/postgres";
+import { readerPassTwice } from "./support/reader-pass";
 import { DUPLICATE_KEYS_JSON, idOf, RUN_NOTES, RUN_PAYLOADS } from "./support/runs-values";
 
 let server: TestServer;
@@ -114,26 +114,7 @@ describe("timestamptz bytes", () => {
 
 /** The binary pass alone over the table (2 readers, many rowid ranges), run twice on the same readers. */
 async function binaryPass(): Promise<Awaited<ReturnType<typeof binaryVerifyTable>>> {
-  const src = openSource(file, readerOptions({ from: file, jobs: 2, parallelMinRows: 0 }, () => undefined));
-  const client = new Client({ connectionString: server.url(db) });
-  await client.connect();
-  try {
-    assert.equal(src.readers.size, 2);
-    const plan = planFromDatabase(src.db, file, { typeOverrides: OVERRIDES });
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    await setSession(client, "UTC");
-    await client.query("SET LOCAL synchronize_seqscans = off");
-    const t = plan.tables[0];
-    const first = await binaryVerifyTable(src.db, client, src.readers, t, plan.schema, "UTC", t.target, ROWS);
-    // A pass that stopped early must leave the readers (and the connection) usable.
-    const again = await binaryVerifyTable(src.db, client, src.readers, t, plan.schema, "UTC", t.target, ROWS);
-    assert.deepEqual(again, first);
-    await client.query("COMMIT");
-    return first;
-  } finally {
-    await client.end();
-    src.close();
-  }
+  return readerPassTwice(binaryVerifyTable, file, server.url(db), ROWS, { typeOverrides: OVERRIDES });
 }
 
 describe("binary pass", () => {

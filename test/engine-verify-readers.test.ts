@@ -14,13 +14,12 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { Client } from "pg";
-import { migrate, openSource, planFromDatabase, verify } from "../migrate/index";
+import { migrate, verify } from "../migrate/index";
 import { pgFloat8Text } from "../migrate/float-text";
-import { setSession } from "../migrate/migrate";
-import { readerOptions } from "../migrate/reader-pool";
 import type { FastOutcome } from "../migrate/verify-fast";
 import { readerVerifyTable } from "../migrate/verify-readers";
 import { startPostgres, type TestServer } from "./support/postgres";
+import { readerPassTwice } from "./support/reader-pass";
 import { DUPLICATE_KEYS_JSON, idOf, RUN_NOTES, RUN_PAYLOADS } from "./support/runs-values";
 
 let server: TestServer;
@@ -105,26 +104,7 @@ describe("float8 text", () => {
 
 /** The reader pass alone over the table (2 readers, split into many rowid ranges). */
 async function readerPass(): Promise<FastOutcome | null> {
-  const src = openSource(file, readerOptions({ from: file, jobs: 2, parallelMinRows: 0 }, () => undefined));
-  const client = new Client({ connectionString: server.url(db) });
-  await client.connect();
-  try {
-    assert.equal(src.readers.size, 2);
-    const plan = planFromDatabase(src.db, file, {});
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    await setSession(client, "UTC");
-    await client.query("SET LOCAL synchronize_seqscans = off");
-    const t = plan.tables[0];
-    const first = await readerVerifyTable(src.db, client, src.readers, t, plan.schema, "UTC", t.target, ROWS);
-    // The same readers again: a pass that stopped early must leave them usable.
-    const again = await readerVerifyTable(src.db, client, src.readers, t, plan.schema, "UTC", t.target, ROWS);
-    assert.deepEqual(again, first);
-    await client.query("COMMIT");
-    return first;
-  } finally {
-    await client.end();
-    src.close();
-  }
+  return readerPassTwice(readerVerifyTable, file, server.url(db), ROWS);
 }
 
 describe("reader pass", () => {
