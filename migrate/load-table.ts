@@ -63,15 +63,20 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   const n = cols.length;
   const target = qualified(opts.schema, opts.name ?? t.target);
   const stream = client.query(copyFrom(`COPY ${target} (${cols.map((c) => quoteIdent(c.target)).join(", ")}) FROM STDIN${opts.freeze ? " WITH (FREEZE)" : ""}`));
+  // PostgreSQL can refuse a row while the rest is still being read (the readers may be between
+  // two writes, with nobody waiting on the stream): keep its error and fail at the next write.
+  let copyError: Error | undefined;
+  stream.on("error", (err: Error) => { copyError ??= err; });
   let suspects: number[] = [];
   let lineSuspect = false;
   let rows = 0;
   // Rows go to COPY in large chunks, never one write per row; back-pressure is honoured.
   const write = async (chunk: string | Buffer, chunkRows: number) => {
+    if (copyError) throw copyError;
     const ok = stream.write(chunk);
     rows += chunkRows;
     opts.onProgress?.(rows);
-    if (!ok) await once(stream, "drain");
+    if (!ok && !copyError) await once(stream, "drain");
   };
   try {
     if (opts.readers && opts.readers.size > 0) {
@@ -84,11 +89,13 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
     } else {
       ({ lineSuspect, suspects } = await encodeInline(db, t, lineSql !== null, selectSql, encoders, n, write));
     }
+    if (copyError) throw copyError;
     stream.end();
     await finished(stream);
   } catch (err) {
-    stream.destroy(err as Error);
-    throw new Error(`loading table "${t.source}" failed: ${(err as Error).message}`);
+    const cause = copyError ?? (err as Error);
+    stream.destroy(cause);
+    throw new Error(`loading table "${t.source}" failed: ${cause.message}`);
   }
   // Rare: some text held U+FFFD. Read those columns' raw bytes to tell real U+FFFD from invalid UTF-8.
   const suspectCols = lineSuspect ? cols.map((c, i) => (c.conversion !== "bytea" && c.storage.text > 0 ? i : -1)).filter((i) => i >= 0) : suspects;

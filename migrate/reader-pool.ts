@@ -255,42 +255,53 @@ export class ReaderPool {
     Atomics.store(this.signal, slot(READER_SIGNAL.cancel), 0);
     Atomics.store(this.signal, slot(READER_SIGNAL.credits), CREDITS);
     return await new Promise<StreamDone>((resolve, reject) => {
-      let failed = false;
+      let failure: Error | null = null;
+      // The reader answered this task (done or error) or is gone: only then may the promise
+      // settle, else a cancelled reader could still be reading when the next task resets `cancel`.
+      let stopped = false;
       let queue = Promise.resolve();
       // Keep the event loop alive while the reader works (the workers themselves are unref'd).
       const keepAlive = setInterval(() => undefined, 1 << 30);
       const cleanup = () => {
         clearInterval(keepAlive);
         reader.streamPort.off("message", onMessage);
-        reader.worker.off("error", fail);
+        reader.worker.off("error", onError);
         reader.worker.off("exit", onExit);
       };
+      const settle = () => {
+        if (!failure || !stopped) return;
+        cleanup();
+        reject(failure);
+      };
       const fail = (err: Error) => {
-        if (failed) return;
-        failed = true;
-        // Stop the reader where it is (it waits for credits or checks between chunks).
+        if (failure) return;
+        failure = err;
+        // Stop the reader where it is (it waits for credits or checks between chunks); it answers `done`.
         Atomics.store(this.signal, slot(READER_SIGNAL.cancel), 1);
         Atomics.notify(this.signal, slot(READER_SIGNAL.credits));
-        cleanup();
-        reject(err);
+        settle();
       };
-      const onExit = () => fail(new Error("reader thread exited"));
+      const onError = (err: Error) => { stopped = true; fail(err); settle(); };
+      const onExit = () => onError(new Error("reader thread exited"));
       const onMessage = (m: ReaderReply) => {
-        if (m.id !== id || failed) return;
-        if ("error" in m) return fail(toError(m.error));
-        if ("chunk" in m) {
-          queue = queue.then(async () => {
-            if (failed) return;
-            await onChunk(m.chunk, m.rows);
-            Atomics.add(this.signal, slot(READER_SIGNAL.credits), 1);
-            Atomics.notify(this.signal, slot(READER_SIGNAL.credits));
-          }).catch((err: Error) => fail(err));
+        if (m.id !== id) return;
+        if ("error" in m) return onError(toError(m.error));
+        if ("done" in m) {
+          stopped = true;
+          if (failure) return settle();
+          queue = queue.then(() => { if (!failure) { cleanup(); resolve(m.done); } });
           return;
         }
-        if ("done" in m) queue = queue.then(() => { if (!failed) { cleanup(); resolve(m.done); } });
+        if (failure || !("chunk" in m)) return;
+        queue = queue.then(async () => {
+          if (failure) return;
+          await onChunk(m.chunk, m.rows);
+          Atomics.add(this.signal, slot(READER_SIGNAL.credits), 1);
+          Atomics.notify(this.signal, slot(READER_SIGNAL.credits));
+        }).catch((err: Error) => fail(err));
       };
       reader.streamPort.on("message", onMessage);
-      reader.worker.on("error", fail);
+      reader.worker.on("error", onError);
       reader.worker.on("exit", onExit);
       reader.worker.postMessage(task.kind === "lines"
         ? { kind: "lines", id, sql: task.sql, chunkChars: task.chunkChars } satisfies ReaderTask

@@ -68,6 +68,9 @@ function runStream(task: Extract<ReaderTask, { kind: "lines" | "rows" }>): void 
   let sentRows = 0;
   let lineSuspect = false;
   const suspectCols = new Set<number>();
+  // Cancelled (the main thread failed this load): answer anyway, the main thread waits for it
+  // before it gives this reader another task.
+  const stopped = () => port.postMessage({ id: task.id, done: { rows: sentRows, lineSuspect, suspectCols: [] } } satisfies ReaderReply);
   try {
     const stmt = db!.prepare(task.sql);
     if (task.kind === "lines") {
@@ -76,7 +79,7 @@ function runStream(task: Extract<ReaderTask, { kind: "lines" | "rows" }>): void 
         buf += `${line}\n`;
         rows++;
         if (buf.length >= task.chunkChars) {
-          if (!send(port, task.id, buf, rows - sentRows)) return;
+          if (!send(port, task.id, buf, rows - sentRows)) return stopped();
           sentRows = rows;
           buf = "";
         }
@@ -95,13 +98,13 @@ function runStream(task: Extract<ReaderTask, { kind: "lines" | "rows" }>): void 
         }
         rows++;
         if (buf.length >= task.chunkChars) {
-          if (!send(port, task.id, buf, rows - sentRows)) return;
+          if (!send(port, task.id, buf, rows - sentRows)) return stopped();
           sentRows = rows;
           buf = "";
         }
       }
     }
-    if (buf.length && !send(port, task.id, buf, rows - sentRows)) return;
+    if (buf.length && !send(port, task.id, buf, rows - sentRows)) return stopped();
     port.postMessage({ id: task.id, done: { rows, lineSuspect, suspectCols: [...suspectCols] } } satisfies ReaderReply);
   } catch (err) {
     port.postMessage(errorReply(task.id, err));

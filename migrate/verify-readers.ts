@@ -120,13 +120,18 @@ export class CopyOut {
   readonly bytes = new Bytes();
   done = false;
   private readonly it: AsyncIterator<Buffer>;
+  /** An error PostgreSQL sent before the first `pull` (the iterator listens only from then on). */
+  private early: Error | undefined;
 
   constructor(client: ClientBase, copySql: string) {
-    this.it = (client.query(copyTo(copySql)) as unknown as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const stream = client.query(copyTo(copySql));
+    stream.on("error", (err: Error) => { this.early ??= err; });
+    this.it = (stream as unknown as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
   async pull(): Promise<void> {
     try {
+      if (this.early) throw this.early;
       const r = await this.it.next();
       if (r.done) this.done = true;
       else this.bytes.push(r.value);

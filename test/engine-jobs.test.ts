@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { migrate, openSource, targetTableChecksums, verify } from "../migrate/index";
+import { Client } from "pg";
+import { buildPlan, migrate, openSource, renderStatement, tableCreateDdl, targetTableChecksums, verify } from "../migrate/index";
+import { loadTable } from "../migrate/load-table";
 import type { Merge } from "../migrate/column-scan";
 import { startPostgres, type TestServer } from "./support/postgres";
 
@@ -178,6 +180,45 @@ describe("the full scan in the background decides (values beyond the sampled row
     assert.deepEqual(r2.warnings, r1.warnings);
     assert.deepEqual(await targetTableChecksums({ to: server.url(two) }, "public", ["runs"]), await targetTableChecksums({ to: server.url(one) }, "public", ["runs"]));
   });
+});
+
+describe("PostgreSQL refuses a row early in a long COPY", () => {
+  // The plan was scanned before the row changed, so only PostgreSQL sees the bad value, while
+  // thousands of rows are still to be read: the COPY's error must fail this load, not the process.
+  for (const jobs of [1, 2]) {
+    test(`jobs ${jobs}: the load fails with PostgreSQL's message, nothing is left in the transaction`, async () => {
+      const path = join(dir, `early-refusal-${jobs}.db`);
+      const sq = new Database(path);
+      sq.exec("CREATE TABLE runs (id CHAR(32) PRIMARY KEY, n INTEGER, note TEXT)");
+      const ins = sq.prepare("INSERT INTO runs VALUES (?, ?, ?)");
+      sq.transaction(() => { for (let i = 1; i <= 200_000; i++) ins.run(i.toString(16).padStart(32, "0"), i, `note ${i} `.repeat(4)); })();
+      sq.close();
+      const plan = buildPlan(path);
+      const tp = plan.tables.find((t) => t.source === "runs")!;
+      assert.equal(tp.columns.find((c) => c.source === "id")!.pgType, "uuid");
+      const late = new Database(path);
+      late.exec("UPDATE runs SET id = 'not a uuid' WHERE n = 2");
+      late.close();
+      const db = await server.createDatabase(`early_refusal_${jobs}`);
+      const src = openSource(path, { readers: jobs - 1, parallelMinRows: 0 });
+      const client = new Client({ connectionString: server.url(db) });
+      await client.connect();
+      try {
+        await client.query("BEGIN");
+        for (const s of tableCreateDdl("public", tp)) await client.query(renderStatement(s));
+        await assert.rejects(loadTable(src.db, client, tp, { schema: "public", zone: "UTC", freeze: true, readers: src.readers }),
+          /loading table "runs" failed: invalid input syntax for type uuid: "not a uuid"/);
+        // The reader stopped before the load failed, so it takes the next task.
+        if (jobs > 1) assert.deepEqual(src.readers.aggregate("runs", [{ expr: "count(*)", merge: "sum" }]), [200_000n]);
+        await client.query("ROLLBACK");
+        // The connection is usable afterwards, and the rolled-back table is gone.
+        assert.equal((await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows[0].n, 0);
+      } finally {
+        await client.end();
+        src.close();
+      }
+    });
+  }
 });
 
 describe("one snapshot while a writer commits in WAL mode", () => {
