@@ -165,14 +165,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   const progress = options.onProgress ?? (() => undefined);
   const zone = options.sourceTimezone ?? "UTC";
   const existingMode = options.schemaMode === "existing";
-  const src = openSource(options.from, readerOptions(options, log));
+  const src = openSource(options.from, readerOptions(options, log, !existingMode));
   try {
     // With reader threads to spare, the full value scan runs in the background while the load
     // starts from a plan scanned on a sample; before anything is committed the full plan must
     // refuse nothing and load exactly the same way, else the load is redone with it.
     const background = !existingMode && src.readers.canPlanInBackground ? src.readers.planInBackground(options.from, mappingOptions(options)) : undefined;
     background?.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-    let plan = sqliteErrors(options.from, () => planFromDatabase(src.db, options.from, options, { runAggregate: background ? src.readers.sampleAggregate(SAMPLE_ROWS) : src.readers.aggregate }));
+    let plan = sqliteErrors(options.from, () => planFromDatabase(src.db, options.from, options, background ? { runAggregate: src.readers.sampleAggregate(SAMPLE_ROWS), tentative: true } : { runAggregate: src.readers.aggregate }));
     // A refusal seen in the sample is real: report it as the full scan words it, before touching the target.
     if (background && plan.errors.length) plan = await sqliteErrorsAsync(options.from, background);
     let planMs = Date.now() - t0;

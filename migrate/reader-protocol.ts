@@ -43,8 +43,14 @@ export type ReaderTask =
   /** (Re)start the read transaction now; answered through the `began` slot. */
   | { kind: "begin"; generation: number }
   | { kind: "aggregate"; id: number; sql: string }
-  /** The whole plan (full value scan) on this reader's snapshot; answered on the stream port. */
-  | { kind: "plan"; id: number; from: string; options: MappingOptions }
+  /**
+   * The whole plan (full value scan) on this reader's snapshot; answered on the stream port.
+   * With `helper`, the scan of each table of `minRows` rows or more is split by rowid: the upper
+   * half is asked of the helper reader (task "help") over `port`, which answers in its `reply` slot.
+   */
+  | { kind: "plan"; id: number; from: string; options: MappingOptions; helper?: { port: MessagePort; index: number; minRows: number } }
+  /** Answer `HelpRequest`s on `port` (one aggregate query each) until closed: the planner's second thread. */
+  | { kind: "help"; port: MessagePort }
   /** `sql` selects one COPY text line per row (SQLite builds it). */
   | { kind: "lines"; id: number; sql: string; chunkChars: number }
   /** `sql` selects the columns' source expressions; the reader encodes them. */
@@ -66,6 +72,12 @@ export interface StreamDone {
   lineSuspect: boolean;
   /** Column indexes whose values held U+FFFD (the "rows" form). */
   suspectCols: number[];
+}
+
+/** Planner → helper: one aggregate query, answered with `{ id, row }` or `{ id, error }` on the same port. */
+export interface HelpRequest {
+  id: number;
+  sql: string;
 }
 
 export type ReaderReply =

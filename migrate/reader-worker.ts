@@ -8,12 +8,14 @@
 import Database from "better-sqlite3";
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
-import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { TupleWriter, type BinKind } from "./binary-predict";
+import { mergeAggregates, type AggregateRunner } from "./column-scan";
 import { encoderFor, suspect } from "./copy-encode";
 import { planFromDatabase } from "./plan";
 import type { ColumnPlan } from "./plan-types";
-import { PREDICT_SLOT_BYTES, READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
+import { PREDICT_SLOT_BYTES, READER_SIGNAL, type HelpRequest, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
+import { quoteSqliteIdent } from "./quote";
 import { predictedTail } from "./verify-predict";
 
 const init = workerData as ReaderInit;
@@ -227,6 +229,46 @@ function lowerPriority(): void {
   }
 }
 
+/**
+ * The planner's aggregates with a helper thread: a table of `minRows` rows or more is split at
+ * the middle of its rowids, the upper half is asked of the helper, this thread scans the lower
+ * half, and the two partial results are merged (the plan's tail, once the load and the index
+ * builds are done, then runs on both cores instead of one).
+ */
+function splitRunner(helper: NonNullable<Extract<ReaderTask, { kind: "plan" }>["helper"]>): AggregateRunner {
+  const at = helper.index * READER_SIGNAL.stride + READER_SIGNAL.reply;
+  let nextId = 1;
+  return (table, exprs) => {
+    const qt = quoteSqliteIdent(table);
+    const out: unknown[] = [];
+    let bounds: [bigint | null, bigint | null, bigint] | null = null;
+    try {
+      bounds = db!.prepare(`SELECT min(rowid), max(rowid), count(*) >= ${helper.minRows} FROM main.${qt}`).raw().get() as [bigint | null, bigint | null, bigint];
+    } catch {
+      bounds = null; // WITHOUT ROWID: one part
+    }
+    for (let start = 0; start < exprs.length; start += 1000) {
+      const chunk = exprs.slice(start, start + 1000);
+      const select = (where: string) => `SELECT ${chunk.map((x) => x.expr).join(", ")} FROM main.${qt}${where}`;
+      if (!bounds || bounds[0] === null || bounds[1] === null || !bounds[2] || bounds[1] - bounds[0] < 2n) {
+        out.push(...(db!.prepare(select("")).raw().get() as unknown[]));
+        continue;
+      }
+      const mid = bounds[0] + (bounds[1] - bounds[0]) / 2n;
+      const id = nextId++;
+      helper.port.postMessage({ id, sql: select(` WHERE rowid BETWEEN ${mid + 1n} AND ${bounds[1]}`) } satisfies HelpRequest);
+      const lower = db!.prepare(select(` WHERE rowid BETWEEN ${bounds[0]} AND ${mid}`)).raw().get() as unknown[];
+      while (Atomics.load(signal, at) !== id) Atomics.wait(signal, at, Atomics.load(signal, at), 100);
+      const reply = receiveMessageOnPort(helper.port)?.message as ReaderReply | undefined;
+      if (!reply || reply.id !== id) throw new Error("the planner's helper thread answered out of order");
+      if ("error" in reply) throw Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
+      if (!("row" in reply)) throw new Error("the planner's helper thread sent no result");
+      out.push(...mergeAggregates(chunk, [lower, reply.row]));
+    }
+    return out;
+  };
+}
+
 parentPort!.on("message", (task: ReaderTask) => {
   if (task.kind === "close") {
     try { if (db?.inTransaction) db.exec("COMMIT"); db?.close(); } finally { process.exit(0); }
@@ -245,11 +287,26 @@ parentPort!.on("message", (task: ReaderTask) => {
     }
     return;
   }
+  if (task.kind === "help") {
+    lowerPriority();
+    const port = task.port;
+    port.on("message", (m: HelpRequest) => {
+      let reply: ReaderReply;
+      try {
+        reply = { id: m.id, row: db!.prepare(m.sql).raw().get() as unknown[] };
+      } catch (err) {
+        reply = errorReply(m.id, err);
+      }
+      port.postMessage(reply);
+      notify(READER_SIGNAL.reply, m.id);
+    });
+    return;
+  }
   if (task.kind === "plan") {
     lowerPriority();
     let reply: ReaderReply;
     try {
-      reply = { id: task.id, plan: planFromDatabase(db, task.from, task.options) };
+      reply = { id: task.id, plan: planFromDatabase(db, task.from, task.options, task.helper ? { runAggregate: splitRunner(task.helper) } : {}) };
     } catch (err) {
       reply = errorReply(task.id, err);
     }

@@ -22,6 +22,8 @@ export interface OpenSource {
 export interface OpenSourceOptions {
   /** Threads reading in parallel besides the main connection (default 0). */
   readers?: number;
+  /** Low-priority threads for `ReaderPool.planInBackground` (default 0). */
+  planners?: number;
   /** Tables smaller than this are not split between readers. */
   parallelMinRows?: number;
   log?: (line: string) => void;
@@ -54,7 +56,7 @@ export function openSource(path: string, options: OpenSourceOptions = {}): OpenS
     db.defaultSafeIntegers(true);
     begin();
     readers = options.readers && options.readers > 0
-      ? ReaderPool.start(path, db, options.readers, begin, options.log ?? (() => undefined), options.parallelMinRows)
+      ? ReaderPool.start(path, db, options.readers, begin, options.log ?? (() => undefined), options.parallelMinRows, options.planners)
       : ReaderPool.inline(db);
     // quick_check reads the whole file: worth it up front for small files; on large ones a
     // corrupt page still fails the scan or the load loudly, before COMMIT.

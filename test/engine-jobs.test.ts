@@ -168,6 +168,44 @@ describe("the full scan in the background decides (values beyond the sampled row
     assert.equal((await server.query("SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'public'", [], db))[0].n, 0);
   });
 
+  test("an orphan row (the tentative plan does not count them): refused as by jobs 1, or the FK added NOT VALID as by jobs 1", async () => {
+    const path = join(dir, "late-orphan.db");
+    const sq = new Database(path);
+    sq.pragma("foreign_keys = OFF"); // as in most SQLite apps, so an orphan can exist
+    sq.exec("CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE members (id INTEGER PRIMARY KEY, team_id INTEGER REFERENCES teams(id), name TEXT)");
+    const team = sq.prepare("INSERT INTO teams VALUES (?, ?)");
+    const member = sq.prepare("INSERT INTO members VALUES (?, ?, ?)");
+    sq.transaction(() => {
+      for (let i = 1; i <= 100; i++) team.run(i, `team ${i}`);
+      for (let i = 1; i <= 25_000; i++) member.run(i, i === 24_000 ? 777 : (i % 100) + 1, `member ${i}`);
+    })();
+    sq.close();
+    const refusal = async (jobs: number, db: string) => {
+      try {
+        await migrate({ from: path, to: server.url(db), jobs, parallelMinRows: 0 });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      assert.fail(`jobs ${jobs}: not refused`);
+    };
+    const db = await server.createDatabase("late_orphan");
+    const sequential = await refusal(1, db);
+    assert.match(sequential, /table "members": 1 row\(s\) reference missing teams rows .*row id=24000/s);
+    assert.equal(await refusal(2, db), sequential);
+    assert.equal((await server.query("SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'public'", [], db))[0].n, 0);
+
+    const one = await server.createDatabase("late_orphan_one");
+    const two = await server.createDatabase("late_orphan_two");
+    const r1 = await migrate({ from: path, to: server.url(one), jobs: 1, orphanForeignKeys: "not-valid" });
+    const r2 = await migrate({ from: path, to: server.url(two), jobs: 2, parallelMinRows: 0, orphanForeignKeys: "not-valid" });
+    assert.equal(r2.verified, true);
+    assert.deepEqual(r2.tables.map((t) => t.warnings), r1.tables.map((t) => t.warnings));
+    assert.ok(r2.tables.find((t) => t.source === "members")!.warnings.some((w) => /1 orphan row\(s\) \(first: row id=24000 has team_id=777\); added NOT VALID/.test(w)));
+    const fks = (db: string) => server.query<{ def: string; valid: boolean }>("SELECT pg_get_constraintdef(oid) AS def, convalidated AS valid FROM pg_constraint WHERE contype = 'f'", [], db);
+    assert.deepEqual(await fks(two), await fks(one));
+    assert.deepEqual((await fks(two)).map((f) => f.valid), [false]);
+  });
+
   test("clean data: the tentative plan stands (no redo) and equals jobs 1", async () => {
     const source = lateSource("late-clean", "n = n");
     const one = await server.createDatabase("late_clean_one");
