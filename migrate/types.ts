@@ -46,8 +46,9 @@ export interface MigrateOptions extends MappingOptions, ConnectionOptions {
   /**
    * Reader threads besides the main one, all on the same SQLite snapshot (files under 8 MB
    * use none). `plan`/`verify` split the value scan of big tables by rowid range; `migrate`
-   * builds the COPY text on a reader and, with two or more, runs the full value scan on
-   * another while loading from a plan of a sample, redoing the load if the full plan differs.
+   * builds the COPY text on a reader and, with two or more, runs the full value scan on two
+   * low-priority threads of its own while loading from a plan of a sample, redoing the load if
+   * the full plan differs.
    * Verification has the readers predict PostgreSQL's binary COPY tuples range by range
    * (verify-binary.ts), or its COPY text where a column has no binary prediction (verify-readers.ts).
    * PostgreSQL is still fed over one connection in one transaction (atomicity).
