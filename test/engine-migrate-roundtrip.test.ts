@@ -336,26 +336,40 @@ describe("existing schema mode (tables created by the app's migrations)", () => 
   });
 });
 
-test("rows built by SQLite as COPY lines keep special characters, infinities, bytes and exact decimals", async () => {
-  const f = join(dir, "lines.db");
-  const s = new Database(f);
-  s.exec(`CREATE TABLE w (id INTEGER PRIMARY KEY, t TEXT, d REAL, b BLOB, n NUMERIC(12,4), f BOOLEAN, big INTEGER);
-    INSERT INTO w VALUES (1, 'tab\tnl' || char(10) || 'cr' || char(13) || 'bs\\ and \\N', 9e999, x'00ff0a5c', 1234.5678, 't', 9223372036854775807),
-                         (2, '\\N', -9e999, NULL, 0.1, 0, -9223372036854775808), (3, '', -0.0, x'', 99999999.9999, 'false', NULL), (4, NULL, 0.1, NULL, NULL, NULL, 0);`);
-  s.close();
-  const plan = buildPlan(f);
-  assert.ok(sqlLineExpression(plan.tables[0].columns, quoteSqliteIdent), "this table takes the SQL-built line path");
-  const db = await server.createDatabase("lines");
-  const r = await migrate({ from: f, to: server.url(db) });
-  assert.equal(r.verified, true);
-  const rows = await server.query<Record<string, string | null>>(`SELECT t, d::text AS d, encode(b, 'hex') AS b, n::text AS n, f::text AS f, big::text AS big FROM w ORDER BY id`, [], db);
-  assert.deepEqual(rows, [
-    { t: "tab\tnl\ncr\rbs\\ and \\N", d: "Infinity", b: "00ff0a5c", n: "1234.5678", f: "true", big: "9223372036854775807" },
-    { t: "\\N", d: "-Infinity", b: null, n: "0.1000", f: "false", big: "-9223372036854775808" },
-    { t: "", d: "0", b: "", n: "99999999.9999", f: "false", big: null }, // SQLite itself stores -0.0 in a REAL column as 0
-    { t: null, d: "0.1", b: null, n: null, f: null, big: "0" },
-  ]);
-});
+for (const jobs of [1, 2]) {
+  test(`rows built by SQLite as COPY lines keep special characters, quotes, NULL vs '', infinities, bytes and exact decimals (jobs ${jobs})`, async () => {
+    const f = join(dir, `lines-${jobs}.db`);
+    const s = new Database(f);
+    s.exec(`CREATE TABLE w (id INTEGER PRIMARY KEY, t TEXT, d REAL, b BLOB, n NUMERIC(12,4), f BOOLEAN, big INTEGER, j JSON);
+      INSERT INTO w VALUES (1, 'tab\tnl' || char(10) || 'cr' || char(13) || 'bs\\ and \\N', 9e999, x'00ff0a5c', 1234.5678, 't', 9223372036854775807, '{"a": "x,\\"y\\"", "b": [1, 2]}'),
+                           (2, '\\N', -9e999, NULL, 0.1, 0, -9223372036854775808, '"just, a \\"string\\""'),
+                           (3, '', -0.0, x'', 99999999.9999, 'false', NULL, '[]'),
+                           (4, NULL, 0.1, NULL, NULL, NULL, 0, NULL),
+                           (5, 'say "hi", then ""leave""', 1.5, x'22', -0.5, 'TRUE', 1, 'null'),
+                           (6, '\\.', 2.5, NULL, 7, 1, 2, '{}'),
+                           (7, '  padded, ' || char(10) || '\\.' || char(10), 3.5, NULL, 8, 0, 3, '{"k": "\\\\."}');
+      CREATE TABLE one (v TEXT);
+      INSERT INTO one VALUES ('\\.'), (''), (NULL), ('"'), (',');`);
+    s.close();
+    const plan = buildPlan(f);
+    for (const t of plan.tables) assert.ok(sqlLineExpression(t.columns, quoteSqliteIdent), `${t.source} takes the SQL-built line path`);
+    const db = await server.createDatabase(`lines_${jobs}`);
+    const r = await migrate({ from: f, to: server.url(db), jobs, parallelMinRows: 0 });
+    assert.equal(r.verified, true);
+    const rows = await server.query<Record<string, string | null>>(`SELECT t, d::text AS d, encode(b, 'hex') AS b, n::text AS n, f::text AS f, big::text AS big, j::text AS j FROM w ORDER BY id`, [], db);
+    assert.deepEqual(rows, [
+      { t: "tab\tnl\ncr\rbs\\ and \\N", d: "Infinity", b: "00ff0a5c", n: "1234.5678", f: "true", big: "9223372036854775807", j: '{"a": "x,\\"y\\"", "b": [1, 2]}' },
+      { t: "\\N", d: "-Infinity", b: null, n: "0.1000", f: "false", big: "-9223372036854775808", j: '"just, a \\"string\\""' },
+      { t: "", d: "0", b: "", n: "99999999.9999", f: "false", big: null, j: "[]" }, // SQLite itself stores -0.0 in a REAL column as 0
+      { t: null, d: "0.1", b: null, n: null, f: null, big: "0", j: null },
+      { t: 'say "hi", then ""leave""', d: "1.5", b: "22", n: "-0.5000", f: "true", big: "1", j: "null" },
+      { t: "\\.", d: "2.5", b: null, n: "7.0000", f: "true", big: "2", j: "{}" },
+      { t: "  padded, \n\\.\n", d: "3.5", b: null, n: "8.0000", f: "false", big: "3", j: '{"k": "\\\\."}' },
+    ]);
+    // A one-column table: a lone `\.` is a value, not the end of the data; '' and NULL stay apart.
+    assert.deepEqual((await server.query<{ v: string | null }>("SELECT v FROM one ORDER BY ctid", [], db)).map((x) => x.v), ["\\.", "", null, '"', ","]);
+  });
+}
 
 test("a table wider than SQLite's function-argument and expression-depth caps migrates, COPY line from SQLite, NULLs in place", async () => {
   const f = join(dir, "wide.db");
