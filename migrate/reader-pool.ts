@@ -22,7 +22,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { AggregateRunner, Merge } from "./column-scan";
-import { PREDICT_SLOT_BYTES, READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask, type StreamDone } from "./reader-protocol";
+import { HELPER_GONE, PREDICT_SLOT_BYTES, READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask, type StreamDone } from "./reader-protocol";
 import type { ColumnPlan, Plan } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
 import type { MappingOptions } from "./types";
@@ -416,18 +416,25 @@ export class ReaderPool {
       };
       const onExit = () => { off(); reject(new Error("reader thread exited")); };
       const keepAlive = setInterval(() => undefined, 1 << 30);
+      const index = this.readers.length + 1;
+      // The planner waits for the helper's answers on the helper's reply slot: wake it if the helper dies.
+      const onHelperExit = () => {
+        Atomics.store(this.signal, index * READER_SIGNAL.stride + READER_SIGNAL.reply, HELPER_GONE);
+        Atomics.notify(this.signal, index * READER_SIGNAL.stride + READER_SIGNAL.reply);
+      };
       const off = () => {
         clearInterval(keepAlive);
         r.streamPort.off("message", onMessage);
         r.worker.off("exit", onExit);
+        helper?.worker.off("exit", onHelperExit);
         this.closePlanners();
       };
       r.streamPort.on("message", onMessage);
       r.worker.on("exit", onExit);
       if (helper) {
+        helper.worker.on("exit", onHelperExit);
         const channel = new MessageChannel();
         helper.worker.postMessage({ kind: "help", port: channel.port2 } satisfies ReaderTask, [channel.port2]);
-        const index = this.readers.length + 1;
         r.worker.postMessage({ kind: "plan", id, from, options, helper: { port: channel.port1, index, minRows: this.minRows } } satisfies ReaderTask, [channel.port1]);
       } else {
         r.worker.postMessage({ kind: "plan", id, from, options } satisfies ReaderTask);

@@ -74,6 +74,9 @@ export interface StreamDone {
   suspectCols: number[];
 }
 
+/** Written into the helper's `reply` slot by the pool when the helper thread exits. */
+export const HELPER_GONE = -1;
+
 /** Planner → helper: one aggregate query, answered with `{ id, row }` or `{ id, error }` on the same port. */
 export interface HelpRequest {
   id: number;

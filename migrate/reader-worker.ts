@@ -14,7 +14,7 @@ import { mergeAggregates, type AggregateRunner } from "./column-scan";
 import { encoderFor, suspect } from "./copy-encode";
 import { planFromDatabase } from "./plan";
 import type { ColumnPlan } from "./plan-types";
-import { PREDICT_SLOT_BYTES, READER_SIGNAL, type HelpRequest, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
+import { HELPER_GONE, PREDICT_SLOT_BYTES, READER_SIGNAL, type HelpRequest, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
 import { quoteSqliteIdent } from "./quote";
 import { predictedTail } from "./verify-predict";
 
@@ -258,7 +258,11 @@ function splitRunner(helper: NonNullable<Extract<ReaderTask, { kind: "plan" }>["
       const id = nextId++;
       helper.port.postMessage({ id, sql: select(` WHERE rowid BETWEEN ${mid + 1n} AND ${bounds[1]}`) } satisfies HelpRequest);
       const lower = db!.prepare(select(` WHERE rowid BETWEEN ${bounds[0]} AND ${mid}`)).raw().get() as unknown[];
-      while (Atomics.load(signal, at) !== id) Atomics.wait(signal, at, Atomics.load(signal, at), 100);
+      for (let v = Atomics.load(signal, at); v !== id; v = Atomics.load(signal, at)) {
+        // -1: the pool saw the helper exit (it would never answer).
+        if (v === HELPER_GONE) throw new Error("the planner's helper thread stopped");
+        Atomics.wait(signal, at, v, 100);
+      }
       const reply = receiveMessageOnPort(helper.port)?.message as ReaderReply | undefined;
       if (!reply || reply.id !== id) throw new Error("the planner's helper thread answered out of order");
       if ("error" in reply) throw Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});

@@ -206,6 +206,28 @@ describe("the full scan in the background decides (values beyond the sampled row
     assert.deepEqual((await fks(two)).map((f) => f.valid), [false]);
   });
 
+  test("the planner's helper thread dies mid-scan: the background plan fails instead of waiting forever", async () => {
+    // Big enough that the scan is far from done when the helper is stopped.
+    const source = join(dir, "helper.db");
+    const sq = new Database(source);
+    sq.exec("CREATE TABLE runs (id INTEGER PRIMARY KEY, code TEXT, at DATETIME, doc JSON)");
+    const ins = sq.prepare("INSERT INTO runs VALUES (?, ?, ?, ?)");
+    sq.transaction(() => { for (let i = 1; i <= 300_000; i++) ins.run(i, `c${i}`, "2024-01-02 03:04:05", `{"i": ${i}}`); })();
+    sq.close();
+    const src = openSource(source, { readers: 2, planners: 2, parallelMinRows: 0 });
+    try {
+      assert.equal(src.readers.canPlanInBackground, true);
+      const plan = src.readers.planInBackground(source, {});
+      // The helper is the second planner thread (private to the pool).
+      const helper = (src.readers as unknown as { planners: { worker: { terminate(): Promise<number> } }[] }).planners[1];
+      await helper.worker.terminate();
+      await assert.rejects(plan, /the planner's helper thread stopped/);
+      assert.equal(src.readers.canPlanInBackground, false, "the planners are closed with the plan");
+    } finally {
+      src.close();
+    }
+  });
+
   test("clean data: the tentative plan stands (no redo) and equals jobs 1", async () => {
     const source = lateSource("late-clean", "n = n");
     const one = await server.createDatabase("late_clean_one");
