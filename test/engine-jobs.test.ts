@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -115,6 +115,18 @@ describe("reader threads load what one thread loads", () => {
   }
 });
 
+/** 300,000 rows in one table: a scan far from done a few milliseconds after it starts. */
+function bigSource(): string {
+  const source = join(dir, "big-scan.db");
+  if (existsSync(source)) return source;
+  const sq = new Database(source);
+  sq.exec("CREATE TABLE runs (id INTEGER PRIMARY KEY, code TEXT, at DATETIME, doc JSON)");
+  const ins = sq.prepare("INSERT INTO runs VALUES (?, ?, ?, ?)");
+  sq.transaction(() => { for (let i = 1; i <= 300_000; i++) ins.run(i, `c${i}`, "2024-01-02 03:04:05", `{"i": ${i}}`); })();
+  sq.close();
+  return source;
+}
+
 describe("the full scan in the background decides (values beyond the sampled rows)", () => {
   /** 25,000 rows (the tentative plan samples 20,000), with `late` applied to row 24,000. */
   function lateSource(name: string, late: string): string {
@@ -207,13 +219,7 @@ describe("the full scan in the background decides (values beyond the sampled row
   });
 
   test("the planner's helper thread dies mid-scan: the background plan fails instead of waiting forever", async () => {
-    // Big enough that the scan is far from done when the helper is stopped.
-    const source = join(dir, "helper.db");
-    const sq = new Database(source);
-    sq.exec("CREATE TABLE runs (id INTEGER PRIMARY KEY, code TEXT, at DATETIME, doc JSON)");
-    const ins = sq.prepare("INSERT INTO runs VALUES (?, ?, ?, ?)");
-    sq.transaction(() => { for (let i = 1; i <= 300_000; i++) ins.run(i, `c${i}`, "2024-01-02 03:04:05", `{"i": ${i}}`); })();
-    sq.close();
+    const source = bigSource();
     const src = openSource(source, { readers: 2, planners: 2, parallelMinRows: 0 });
     try {
       assert.equal(src.readers.canPlanInBackground, true);
@@ -226,6 +232,30 @@ describe("the full scan in the background decides (values beyond the sampled row
     } finally {
       src.close();
     }
+  });
+
+  test("closing the source stops a background plan still scanning (it does not run on to the end)", async () => {
+    const source = bigSource();
+    const timed = async (close: boolean) => {
+      const src = openSource(source, { readers: 2, planners: 2, parallelMinRows: 0 });
+      const t0 = Date.now();
+      const plan = src.readers.planInBackground(source, {});
+      try {
+        if (!close) {
+          const tables = (await plan).tables.length;
+          return { ms: Date.now() - t0, tables };
+        }
+        src.close();
+        await assert.rejects(plan, /reader thread exited/);
+        return { ms: Date.now() - t0, tables: 0 };
+      } finally {
+        src.close();
+      }
+    };
+    const whole = await timed(false);
+    assert.equal(whole.tables, 1);
+    const stopped = await timed(true);
+    assert.ok(stopped.ms < whole.ms / 2, `stopped after ${stopped.ms} ms; the whole scan takes ${whole.ms} ms`);
   });
 
   test("clean data: the tentative plan stands (no redo) and equals jobs 1", async () => {
