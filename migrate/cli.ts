@@ -24,8 +24,8 @@ Options shared by all commands:
   --jobs N                    reader threads besides the main one, all on one snapshot (default: the
                               cores, at most 4; 1 = none; files under 8 MB use none). plan/verify split
                               the value scan of big tables by rowid range; migrate builds COPY text on a
-                              reader and runs the full value scan on another while loading from a plan
-                              of the first 20,000 rows per table: the load is redone if the full plan
+                              reader and runs the full value scan on two low-priority threads while
+                              loading from a plan of the first 20,000 rows per table: the load is redone if the full plan
                               differs, and its refusals still come before COMMIT. Verification has the
                               readers predict PostgreSQL's binary COPY tuples (or, for types without a
                               binary prediction, its COPY text) by rowid range. PostgreSQL is fed over

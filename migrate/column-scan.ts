@@ -164,6 +164,25 @@ export function sqliteAggregateRunner(db: SqliteDb): AggregateRunner {
   };
 }
 
+/** Rowid ranges splitting `table` into `parts`, or null when it has fewer than `minRows` rows, too few rowids, or no rowid. */
+export function rowidRanges(db: SqliteDb, table: string, parts: number, minRows: number): [bigint, bigint][] | null {
+  if (parts < 2) return null;
+  let lo: bigint | null;
+  let hi: bigint | null;
+  try {
+    const r = db.prepare(`SELECT min(rowid), max(rowid), count(*) >= ${minRows} FROM main.${quoteSqliteIdent(table)}`).raw().get() as [bigint | null, bigint | null, bigint];
+    if (!r[2]) return null;
+    [lo, hi] = r;
+  } catch {
+    return null; // WITHOUT ROWID (or a view): one range
+  }
+  if (lo === null || hi === null) return null;
+  const span = hi - lo + 1n;
+  if (span < BigInt(parts)) return null;
+  const step = span / BigInt(parts);
+  return Array.from({ length: parts }, (_, i) => [lo! + step * BigInt(i), i === parts - 1 ? hi! : lo! + step * BigInt(i + 1) - 1n] as [bigint, bigint]);
+}
+
 /** Combines the partial results of `exprs` (one array per part, e.g. per rowid range) as each declares. */
 export function mergeAggregates(exprs: AggregateExpr[], partials: unknown[][]): unknown[] {
   return exprs.map((x, i) => {

@@ -21,8 +21,8 @@ import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import type { AggregateRunner, Merge } from "./column-scan";
-import { HELPER_GONE, PREDICT_SLOT_BYTES, READER_SIGNAL, type ReaderInit, type ReaderReply, type ReaderTask, type StreamDone } from "./reader-protocol";
+import { mergeAggregates, rowidRanges, type AggregateRunner } from "./column-scan";
+import { HELPER_GONE, PREDICT_SLOT_BYTES, READER_SIGNAL, takeReply, type ReaderInit, type ReaderReply, type ReaderTask, type StreamDone } from "./reader-protocol";
 import type { ColumnPlan, Plan } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
 import type { MappingOptions } from "./types";
@@ -109,14 +109,6 @@ function toError(e: { message: string; code?: string }): Error {
   return err;
 }
 
-function mergeValues(merge: Merge, a: unknown, b: unknown): unknown {
-  if (a === null || a === undefined) return merge === "sum" ? (b ?? null) : b;
-  if (b === null || b === undefined) return a;
-  if (merge === "sum") return typeof a === "bigint" && typeof b === "bigint" ? a + b : Number(a) + Number(b);
-  if (merge === "max") return (b as number | bigint) > (a as number | bigint) ? b : a;
-  return (b as number | bigint) < (a as number | bigint) ? b : a;
-}
-
 export class ReaderPool {
   private nextId = 1;
   private readonly signal: Int32Array;
@@ -198,21 +190,7 @@ export class ReaderPool {
 
   /** Rowid ranges splitting `table` into `parts`, or null when it is small or has no rowid. */
   ranges(table: string, parts: number): [bigint, bigint][] | null {
-    if (parts < 2) return null;
-    let lo: bigint | null;
-    let hi: bigint | null;
-    try {
-      const r = this.db.prepare(`SELECT min(rowid), max(rowid), count(*) >= ${this.minRows} FROM main.${quoteSqliteIdent(table)}`).raw().get() as [bigint | null, bigint | null, bigint];
-      if (!r[2]) return null;
-      [lo, hi] = r;
-    } catch {
-      return null; // WITHOUT ROWID (or a view): one range
-    }
-    if (lo === null || hi === null) return null;
-    const span = hi - lo + 1n;
-    if (span < BigInt(parts)) return null;
-    const step = span / BigInt(parts);
-    return Array.from({ length: parts }, (_, i) => [lo! + step * BigInt(i), i === parts - 1 ? hi! : lo! + step * BigInt(i + 1) - 1n] as [bigint, bigint]);
+    return rowidRanges(this.db, table, parts, this.minRows);
   }
 
   /** An `AggregateRunner` for the scan: the aggregates of each rowid range on its own reader (and the main thread), merged. */
@@ -233,17 +211,9 @@ export class ReaderPool {
         r.worker.postMessage({ kind: "aggregate", id, sql: select(` WHERE rowid BETWEEN ${a} AND ${b}`) } satisfies ReaderTask);
         return id;
       });
-      let merged = this.db.prepare(select(` WHERE rowid BETWEEN ${ranges[0][0]} AND ${ranges[0][1]}`)).raw().get() as unknown[];
-      this.readers.forEach((r, i) => {
-        const at = i * READER_SIGNAL.stride + READER_SIGNAL.reply;
-        while (Atomics.load(this.signal, at) !== ids[i]) Atomics.wait(this.signal, at, Atomics.load(this.signal, at), 100);
-        const reply = receiveMessageOnPort(r.syncPort)?.message as ReaderReply | undefined;
-        if (!reply || reply.id !== ids[i]) throw new Error("reader thread answered out of order");
-        if ("error" in reply) throw toError(reply.error);
-        if (!("row" in reply)) throw new Error("reader thread sent no result");
-        merged = merged.map((v, k) => mergeValues(chunk[k].merge, v, reply.row[k]));
-      });
-      out.push(...merged);
+      const own = this.db.prepare(select(` WHERE rowid BETWEEN ${ranges[0][0]} AND ${ranges[0][1]}`)).raw().get() as unknown[];
+      const theirs = this.readers.map((r, i) => takeReply(this.signal, i * READER_SIGNAL.stride + READER_SIGNAL.reply, r.syncPort, ids[i], "reader thread"));
+      out.push(...mergeAggregates(chunk, [own, ...theirs]));
     }
     return out;
   };

@@ -2,7 +2,7 @@
  * Messages between the main thread and the reader threads of `ReaderPool`.
  * Plain data only (structured clone); COPY text chunks travel as strings.
  */
-import type { MessagePort } from "node:worker_threads";
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { ColumnPlan, Plan } from "./plan-types";
 import type { BinKind } from "./binary-predict";
 import type { TailKind } from "./verify-predict";
@@ -76,6 +76,23 @@ export interface StreamDone {
 
 /** Written into the helper's `reply` slot by the pool when the helper thread exits. */
 export const HELPER_GONE = -1;
+
+/**
+ * The row of aggregate `id`, answered on `port` by the thread whose `reply` slot is `at` in
+ * `signal` (it posts the reply, then writes `id` there). Blocks this thread until then; throws
+ * the answering thread's error, or when it is gone (`HELPER_GONE`) or answered something else.
+ */
+export function takeReply(signal: Int32Array, at: number, port: MessagePort, id: number, who: string): unknown[] {
+  for (let v = Atomics.load(signal, at); v !== id; v = Atomics.load(signal, at)) {
+    if (v === HELPER_GONE) throw new Error(`${who} stopped`);
+    Atomics.wait(signal, at, v, 100);
+  }
+  const reply = receiveMessageOnPort(port)?.message as ReaderReply | undefined;
+  if (!reply || reply.id !== id) throw new Error(`${who} answered out of order`);
+  if ("error" in reply) throw Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
+  if (!("row" in reply)) throw new Error(`${who} sent no result`);
+  return reply.row;
+}
 
 /** Planner → helper: one aggregate query, answered with `{ id, row }` or `{ id, error }` on the same port. */
 export interface HelpRequest {

@@ -8,13 +8,13 @@
 import Database from "better-sqlite3";
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
-import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { TupleWriter, type BinKind } from "./binary-predict";
-import { mergeAggregates, type AggregateRunner } from "./column-scan";
+import { mergeAggregates, rowidRanges, type AggregateRunner } from "./column-scan";
 import { encoderFor, suspect } from "./copy-encode";
 import { planFromDatabase } from "./plan";
 import type { ColumnPlan } from "./plan-types";
-import { HELPER_GONE, PREDICT_SLOT_BYTES, READER_SIGNAL, type HelpRequest, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
+import { PREDICT_SLOT_BYTES, READER_SIGNAL, takeReply, type HelpRequest, type ReaderInit, type ReaderReply, type ReaderTask } from "./reader-protocol";
 import { quoteSqliteIdent } from "./quote";
 import { predictedTail } from "./verify-predict";
 
@@ -239,35 +239,19 @@ function splitRunner(helper: NonNullable<Extract<ReaderTask, { kind: "plan" }>["
   const at = helper.index * READER_SIGNAL.stride + READER_SIGNAL.reply;
   let nextId = 1;
   return (table, exprs) => {
-    const qt = quoteSqliteIdent(table);
+    const ranges = rowidRanges(db!, table, 2, helper.minRows);
     const out: unknown[] = [];
-    let bounds: [bigint | null, bigint | null, bigint] | null = null;
-    try {
-      bounds = db!.prepare(`SELECT min(rowid), max(rowid), count(*) >= ${helper.minRows} FROM main.${qt}`).raw().get() as [bigint | null, bigint | null, bigint];
-    } catch {
-      bounds = null; // WITHOUT ROWID: one part
-    }
     for (let start = 0; start < exprs.length; start += 1000) {
       const chunk = exprs.slice(start, start + 1000);
-      const select = (where: string) => `SELECT ${chunk.map((x) => x.expr).join(", ")} FROM main.${qt}${where}`;
-      if (!bounds || bounds[0] === null || bounds[1] === null || !bounds[2] || bounds[1] - bounds[0] < 2n) {
+      const select = (where: string) => `SELECT ${chunk.map((x) => x.expr).join(", ")} FROM main.${quoteSqliteIdent(table)}${where}`;
+      if (!ranges) {
         out.push(...(db!.prepare(select("")).raw().get() as unknown[]));
         continue;
       }
-      const mid = bounds[0] + (bounds[1] - bounds[0]) / 2n;
       const id = nextId++;
-      helper.port.postMessage({ id, sql: select(` WHERE rowid BETWEEN ${mid + 1n} AND ${bounds[1]}`) } satisfies HelpRequest);
-      const lower = db!.prepare(select(` WHERE rowid BETWEEN ${bounds[0]} AND ${mid}`)).raw().get() as unknown[];
-      for (let v = Atomics.load(signal, at); v !== id; v = Atomics.load(signal, at)) {
-        // -1: the pool saw the helper exit (it would never answer).
-        if (v === HELPER_GONE) throw new Error("the planner's helper thread stopped");
-        Atomics.wait(signal, at, v, 100);
-      }
-      const reply = receiveMessageOnPort(helper.port)?.message as ReaderReply | undefined;
-      if (!reply || reply.id !== id) throw new Error("the planner's helper thread answered out of order");
-      if ("error" in reply) throw Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
-      if (!("row" in reply)) throw new Error("the planner's helper thread sent no result");
-      out.push(...mergeAggregates(chunk, [lower, reply.row]));
+      helper.port.postMessage({ id, sql: select(` WHERE rowid BETWEEN ${ranges[1][0]} AND ${ranges[1][1]}`) } satisfies HelpRequest);
+      const lower = db!.prepare(select(` WHERE rowid BETWEEN ${ranges[0][0]} AND ${ranges[0][1]}`)).raw().get() as unknown[];
+      out.push(...mergeAggregates(chunk, [lower, takeReply(signal, at, helper.port, id, "the planner's helper thread")]));
     }
     return out;
   };

@@ -101,11 +101,7 @@ export async function binaryVerifyTable(db: SqliteDb, client: ClientBase, pool: 
       else if (seen !== rows) gaveUp = { equal: "unsure", reason: `read ${seen} rows, counted ${rows}` };
     }
   } finally {
-    try {
-      await pg.drain();
-    } finally {
-      await chunks.return(undefined);
-    }
+    await pg.finish(chunks);
   }
   return gaveUp ?? { equal: true, generatedDifferences: [], rechecked };
 }

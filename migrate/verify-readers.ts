@@ -150,6 +150,15 @@ export class CopyOut {
   async drain(): Promise<void> {
     while (!this.done) { this.bytes.clear(); await this.pull(); }
   }
+
+  /** The end of a pass, however it ended: this COPY drained, then the readers' `predict` stopped. */
+  async finish(chunks: AsyncGenerator<unknown>): Promise<void> {
+    try {
+      await this.drain();
+    } finally {
+      await chunks.return(undefined);
+    }
+  }
 }
 
 interface Suspect {
@@ -236,11 +245,7 @@ export async function readerVerifyTable(db: SqliteDb, client: ClientBase, pool: 
       else if (seen !== rows) outcome = { equal: "unsure", reason: `read ${seen} rows, counted ${rows}` };
     }
   } finally {
-    try {
-      await pg.drain();
-    } finally {
-      await chunks.return(undefined);
-    }
+    await pg.finish(chunks);
   }
   if (outcome) return outcome;
   return { equal: true, generatedDifferences: [], rechecked };
