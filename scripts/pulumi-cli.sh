@@ -65,22 +65,36 @@ fi
 wanted="v${sdk_version#v}"
 # The Go module proxy reachable here does not serve every version of
 # github.com/pulumi/pulumi/pkg/v3 (it answers 403 "not available" for
-# v3.260.0's zip and for v3.261.0..v3.274.1); v3.259.0 is served whole.
-fallback="${PULUMI_CLI_FALLBACK_VERSION:-v3.259.0}"
+# v3.260.0's zip and for v3.261.0..v3.274.1, 3.270.0 included); v3.276.0
+# is served whole, and is the nearest to the SDK's 3.270.0.
+fallback="${PULUMI_CLI_FALLBACK_VERSION:-v3.276.0}"
 
 cache_root="${S2P_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sqlite-to-postgres}"
-for v in "$wanted" "$fallback"; do
-  if [ -f "$cache_root/pulumi-$v/.complete" ]; then
-    [ "$v" = "$wanted" ] || log "using the cached CLI $v (the proxy did not serve $wanted when it was built)"
-    log "cached: $cache_root/pulumi-$v/bin"
-    emit "$cache_root/pulumi-$v/bin" "$cache_root/pulumi-$v/home"
-    exit 0
-  fi
-done
+use_cached() {
+  for v in "$wanted" "$fallback"; do
+    if [ -f "$cache_root/pulumi-$v/.complete" ]; then
+      [ "$v" = "$wanted" ] || log "using the cached CLI $v (the proxy did not serve $wanted when it was built)"
+      log "cached: $cache_root/pulumi-$v/bin"
+      emit "$cache_root/pulumi-$v/bin" "$cache_root/pulumi-$v/home"
+      exit 0
+    fi
+  done
+}
+use_cached
 if [ -n "$no_build" ]; then
   log "no pulumi on PATH and none built in $cache_root"
   exit 1
 fi
+
+# One builder at a time: a second caller waits for the first one's build,
+# then uses it, instead of building into the same directories at once.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.build.lock"
+if ! flock -n 9; then
+  log "another build holds $cache_root/.build.lock; waiting for it"
+  flock 9
+fi
+use_cached
 
 export GOFLAGS="-mod=mod -buildvcs=false"
 export GOTOOLCHAIN=local

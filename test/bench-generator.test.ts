@@ -9,11 +9,11 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ensureBenchDb, tableSizes } from "../bench/generate-db";
 import { limitPipelineSkipReason, runLimitPipeline } from "../bench/limit-pipeline";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 
 const ROWS = 3000;
 
@@ -79,13 +79,9 @@ describe("bench database generator", () => {
 });
 
 describe("bench limit pipeline", { skip: limitPipelineSkipReason() }, () => {
-  let pg: TestServer;
+  const pg = withPostgres();
   const dir = mkdtempSync(join(tmpdir(), "s2p-limit-test-"));
-  before(async () => {
-    pg = await startPostgres();
-  });
   after(async () => {
-    await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -27,7 +27,7 @@ import Database from "better-sqlite3";
 import { Client } from "pg";
 import { planAccess } from "../infra/access-plan";
 import { renderPlan } from "../infra/access-sql";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 
 const repo = resolve(__dirname, "..");
 
@@ -76,7 +76,7 @@ else describe(title, () => {
   };
   const database = "shop";
   const roles = { owner: "shop_owner", app: "shop_app" };
-  let pg: TestServer;
+  const pg = withPostgres();
   let work: string;
   let projectDir: string;
   let stateDir: string;
@@ -145,7 +145,6 @@ else describe(title, () => {
       symlinkSync(join(repo, name), join(projectDir, name));
     }
 
-    pg = await startPostgres();
     // What a DBA does before handing the server over (manageAccess: false): the statements of
     // the script `npm run access-sql` prints for them, i.e. what the program would create itself.
     const steps = planAccess({ database, schema: "public", ownerRole: roles.owner, appRole: roles.app, lockDatabases: [] });
@@ -214,7 +213,6 @@ else describe(title, () => {
   });
 
   after(async () => {
-    await pg?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

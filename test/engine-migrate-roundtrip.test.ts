@@ -14,20 +14,18 @@ import { dependentObjectsSql, loadTableAs, migrate, openSource, setSession, sour
 import { sqlLineExpression } from "../migrate/copy-encode";
 import { quoteSqliteIdent } from "../migrate/quote";
 import { buildFixture } from "./support/engine-fixture";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 
-let server: TestServer;
+const server = withPostgres();
 let dir: string;
 let app: string;
 
 before(async () => {
-  server = await startPostgres();
   dir = mkdtempSync(join(tmpdir(), "s2p-engine-"));
   app = join(dir, "app.db");
   buildFixture(app);
 });
 after(async () => {
-  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

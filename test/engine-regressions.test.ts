@@ -14,17 +14,15 @@ import Database from "better-sqlite3";
 import { Client } from "pg";
 import { migrate, openSource, planFromDatabase, verify } from "../migrate/index";
 import { setSession, verifyPlan } from "../migrate/migrate";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 
-let server: TestServer;
+const server = withPostgres();
 let dir: string;
 
 before(async () => {
-  server = await startPostgres();
   dir = mkdtempSync(join(tmpdir(), "s2p-regress-"));
 });
 after(async () => {
-  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -19,11 +19,11 @@ import { binaryKinds, timestamptzMicros } from "../migrate/binary-predict";
 import { migrate, planFromDatabase, verify } from "../migrate/index";
 import { setSession } from "../migrate/migrate";
 import { binaryVerifyTable } from "../migrate/verify-binary";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 import { readerPassTwice } from "./support/reader-pass";
 import { DUPLICATE_KEYS_JSON, idOf, RUN_NOTES, RUN_PAYLOADS } from "./support/runs-values";
 
-let server: TestServer;
+const server = withPostgres();
 let dir: string;
 let file: string;
 let db: string;
@@ -68,7 +68,6 @@ function makeSource(path: string): void {
 }
 
 before(async () => {
-  server = await startPostgres();
   dir = mkdtempSync(join(tmpdir(), "s2p-verify-binary-"));
   file = join(dir, "runs.db");
   makeSource(file);
@@ -77,7 +76,6 @@ before(async () => {
   assert.equal(report.verified, true);
 });
 after(async () => {
-  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

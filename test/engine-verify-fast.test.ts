@@ -18,10 +18,10 @@ import { setSession } from "../migrate/migrate";
 import { fastVerifyTable, type FastOutcome } from "../migrate/verify-fast";
 import { orderable } from "../migrate/verify-table";
 import { jsonbTextOfSource } from "../migrate/verify-json";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 import { DUPLICATE_KEYS_JSON, idOf, RUN_NOTES, RUN_PAYLOADS } from "./support/runs-values";
 
-let server: TestServer;
+const server = withPostgres();
 let dir: string;
 let file: string;
 /** A copy of the source as migrated, to undo SQLite-side changes. */
@@ -68,7 +68,6 @@ function makeSource(path: string): void {
 }
 
 before(async () => {
-  server = await startPostgres();
   dir = mkdtempSync(join(tmpdir(), "s2p-verify-fast-"));
   file = join(dir, "runs.db");
   pristine = join(dir, "runs-pristine.db");
@@ -78,7 +77,6 @@ before(async () => {
   assert.equal(report.verified, true);
 });
 after(async () => {
-  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -18,11 +18,11 @@ import { migrate, verify } from "../migrate/index";
 import { pgFloat8Text } from "../migrate/float-text";
 import type { FastOutcome } from "../migrate/verify-fast";
 import { readerVerifyTable } from "../migrate/verify-readers";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 import { readerPassTwice } from "./support/reader-pass";
 import { DUPLICATE_KEYS_JSON, idOf, RUN_NOTES, RUN_PAYLOADS } from "./support/runs-values";
 
-let server: TestServer;
+const server = withPostgres();
 let dir: string;
 let file: string;
 let db: string;
@@ -55,7 +55,6 @@ function makeSource(path: string): void {
 }
 
 before(async () => {
-  server = await startPostgres();
   dir = mkdtempSync(join(tmpdir(), "s2p-verify-readers-"));
   file = join(dir, "runs.db");
   makeSource(file);
@@ -64,7 +63,6 @@ before(async () => {
   assert.equal(report.verified, true);
 });
 after(async () => {
-  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

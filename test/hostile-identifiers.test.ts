@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { buildPlan, migrate, verify, type MigrationReport } from "../migrate/index";
 import { relationsIn } from "./support/catalog-snapshot";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 import { runCli } from "./support/run-cli";
 
 const LONG = `t_${"x".repeat(70)}`; // 72 bytes
@@ -22,7 +22,7 @@ const COL_B = `c_${"y".repeat(61)}_b`;
 const MULTIBYTE = "é".repeat(40); // 80 bytes: must not be cut inside a character
 const LONG_INDEX = `uq_${"z".repeat(70)}`;
 
-let server: TestServer;
+const server = withPostgres();
 let work: string;
 let source: string;
 let shortenedLong: string;
@@ -32,7 +32,6 @@ function qi(name: string): string {
 }
 
 before(async () => {
-  server = await startPostgres();
   work = mkdtempSync(join(tmpdir(), "s2p-hostile-"));
   source = join(work, "hostile.sqlite");
   // The name PostgreSQL-side shortening gives LONG; a table already called that forces a real collision.
@@ -70,7 +69,6 @@ before(async () => {
   db.close();
 });
 after(async () => {
-  await server?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

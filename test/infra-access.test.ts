@@ -5,15 +5,13 @@
  * the roles it creates.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { Client } from "pg";
 import { planAccess, type AccessPlanInput } from "../infra/access-plan";
 import { renderPlan, renderPsqlScript } from "../infra/access-sql";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 
-let server: TestServer;
-before(async () => { server = await startPostgres(); });
-after(async () => { await server?.stop(); });
+const server = withPostgres();
 
 const AGENTGRID: AccessPlanInput = { database: "agentgrid", schema: "public", ownerRole: "agentgrid_owner", appRole: "agentgrid_app", lockDatabases: ["postgres", "template1"] };
 const GAIA: AccessPlanInput = { database: "gaia_auth", schema: "auth", ownerRole: "gaia_owner", appRole: "gaia_app", lockDatabases: [] };

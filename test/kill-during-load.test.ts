@@ -11,16 +11,15 @@ import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
 import { migrate } from "../migrate/index";
 import { catalogSnapshot, relationsIn } from "./support/catalog-snapshot";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 import { spawnCli } from "./support/run-cli";
 
 const BIG_ROWS = 150_000;
 
-let server: TestServer;
+const server = withPostgres();
 let work: string;
 let source: string;
 before(async () => {
-  server = await startPostgres();
   work = mkdtempSync(join(tmpdir(), "s2p-kill-"));
   source = join(work, "big.sqlite");
   // A small table that loads first (its progress line tells us the load has started), then one big enough to take a while.
@@ -37,7 +36,6 @@ before(async () => {
   db.close();
 });
 after(async () => {
-  await server?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

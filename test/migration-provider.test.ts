@@ -16,7 +16,7 @@ import { verifyArchive } from "../infra/archive";
 import { sqliteFingerprint } from "../infra/fingerprint";
 import { migrationProvider } from "../infra/migration-provider";
 import type { MigrationInputs, MigrationOutputs } from "../infra/migration-types";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 import { startPollingReader } from "./support/polling-reader";
 
 const provider = migrationProvider();
@@ -49,7 +49,7 @@ function sqlite(path: string, sql: string): void {
 }
 
 describe("migration provider", () => {
-  let pg: TestServer;
+  const pg = withPostgres();
   let db: string;
   let dir: string;
   let sqlitePath: string;
@@ -81,7 +81,6 @@ describe("migration provider", () => {
   }
 
   before(async () => {
-    pg = await startPostgres();
     dir = mkdtempSync(join(tmpdir(), "s2p-provider-"));
     sqlitePath = join(dir, "app.db");
     makeSqlite(sqlitePath);
@@ -100,7 +99,6 @@ describe("migration provider", () => {
   });
 
   after(async () => {
-    await pg?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -14,7 +14,7 @@ import Database from "better-sqlite3";
 import { sqliteFingerprint } from "../infra/fingerprint";
 import { migrationProvider } from "../infra/migration-provider";
 import type { MigrationInputs, MigrationOutputs } from "../infra/migration-types";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 
 const provider = migrationProvider();
 const OWNER_PW = "0wner:sch3ma/pw#";
@@ -72,7 +72,7 @@ function makeSqlite(path: string): void {
 }
 
 describe("migration provider: existing schema mode with a schema command", () => {
-  let pg: TestServer;
+  const pg = withPostgres();
   let db: string;
   let dir: string;
   let appDir: string;
@@ -100,7 +100,6 @@ describe("migration provider: existing schema mode with a schema command", () =>
   }
 
   before(async () => {
-    pg = await startPostgres();
     dir = mkdtempSync(join(tmpdir(), "s2p-schema-cmd-"));
     appDir = join(dir, "backend");
     mkdirSync(appDir);
@@ -115,7 +114,6 @@ describe("migration provider: existing schema mode with a schema command", () =>
   });
 
   after(async () => {
-    await pg?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,16 +5,16 @@
  * timeout leaves everything as it was. Prints the measured swap downtime.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { Client } from "pg";
 import { swapTables } from "../infra/resync";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 import { startPollingReader } from "./support/polling-reader";
 
 const ROWS = 100_000;
 
 describe("re-sync swap", () => {
-  let pg: TestServer;
+  const pg = withPostgres();
   let db: string;
   const ownerPw = "owner-pw-1";
   const appPw = "app-pw-1";
@@ -28,7 +28,6 @@ describe("re-sync swap", () => {
   }
 
   before(async () => {
-    pg = await startPostgres();
     await pg.query(`CREATE ROLE s2p_owner LOGIN PASSWORD '${ownerPw}'`);
     await pg.query(`CREATE ROLE s2p_app LOGIN PASSWORD '${appPw}'`);
     db = await pg.createDatabase("swap");
@@ -51,8 +50,6 @@ describe("re-sync swap", () => {
       await c.query(`CREATE VIEW public.album_count AS SELECT count(*) AS n FROM public.album_artist`);
     });
   });
-
-  after(async () => { await pg?.stop(); });
 
   it("swaps one table while a concurrent reader sees only the old or the new content", async () => {
     const albumOid = (await pg.query<{ oid: number }>(`SELECT '"Album"'::regclass::oid::int AS oid`, [], db))[0]!.oid;

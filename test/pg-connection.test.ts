@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { connect, redact, withPassword } from "../migrate/pg-connection";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 
-let server: TestServer;
+const server = withPostgres();
 before(async () => {
-  server = await startPostgres();
   // A password full of URL-special characters, given apart from the URL.
   await server.query(`CREATE ROLE odd LOGIN PASSWORD 'p@ss:w/rd?#%&'`);
 });
-after(async () => { await server?.stop(); });
 
 test("an explicit password wins over a connection string that has none", async () => {
   const to = `postgresql://odd@${server.host}:${server.port}/postgres`;

@@ -20,9 +20,9 @@ import {
 import { translateDefault as planDefault } from "../migrate/default-value";
 import { expressionTranslator } from "../migrate/expression";
 import type { Conversion } from "../migrate/plan-types";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
+import { CORPUS_DIR as CORPUS, corpusSkip } from "./support/corpus";
 
-const CORPUS = resolve(__dirname, "../../shared/data/sqlite-corpus");
 
 const ok = (sql: string): TranslateResult => ({ ok: true, sql });
 
@@ -307,16 +307,14 @@ describe("translateViewSelect: output", () => {
 // ---------------------------------------------------------------------------
 // Against a real PostgreSQL 16
 
-let server: TestServer;
+const server = withPostgres();
 let db: string;
 before(async () => {
-  server = await startPostgres();
   // A database whose default collation is not bytewise (en-US, as many production servers are), so that
   // translations which forget SQLite's BINARY ordering or ASCII-only case folding fail here.
   db = `sqlexpr_icu_${process.pid}`;
   await server.query(`CREATE DATABASE ${db} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`);
 });
-after(async () => { await server?.stop(); });
 
 /** Normalizes a value from either engine for comparison (booleans as 0/1, numeric strings as numbers). */
 function norm(v: unknown): unknown {
@@ -683,7 +681,7 @@ function affinityType(declared: string): string {
   return "numeric";
 }
 
-describe("corpus views", () => {
+describe("corpus views", { skip: corpusSkip }, () => {
   for (const file of ["northwind_small.db", "pgloader_matviews.sqlite"]) {
     test(`${file}: every view translates or is refused with a reason; translated ones are created in PostgreSQL`, async () => {
       const src = new Database(resolve(CORPUS, file), { readonly: true });

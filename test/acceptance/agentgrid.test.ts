@@ -27,7 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { startPostgres, type TestServer } from "../support/postgres";
+import { withPostgres } from "../support/postgres";
 import { REQUIREMENTS, runPython, runPythonOk, startApp, type RunningApp } from "./support/agentgrid-app";
 import { compareRecordings, recordApi, type Exchange } from "./support/api-snapshot";
 import { jsonDifferences, jsonTextDifferences, parseJsonExact, type JsonValue } from "./support/json-semantic";
@@ -59,7 +59,7 @@ function runCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO): { status: n
 
 describe("acceptance: the AgentGrid app (SQLAlchemy 2, Alembic, FastAPI) moves from SQLite to PostgreSQL", () => {
   let python: string;
-  let server: TestServer;
+  const server = withPostgres();
   let work: string;
   let sqlitePath: string;
   let head: string;
@@ -69,7 +69,6 @@ describe("acceptance: the AgentGrid app (SQLAlchemy 2, Alembic, FastAPI) moves f
 
   before(async () => {
     python = ensureVenv(REQUIREMENTS);
-    server = await startPostgres();
     work = mkdtempSync(join(tmpdir(), "s2p-agentgrid-"));
     sqlitePath = join(work, "agentgrid.db");
     const sqliteUrl = `sqlite:///${sqlitePath}`;
@@ -88,7 +87,6 @@ describe("acceptance: the AgentGrid app (SQLAlchemy 2, Alembic, FastAPI) moves f
   });
 
   after(async () => {
-    await server?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

@@ -10,19 +10,17 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { migrate } from "../../migrate/migrate";
-import { startPostgres, type TestServer } from "../support/postgres";
+import { withPostgres } from "../support/postgres";
 import { provisionTarget, queryAs, type TargetDatabase } from "./support/target-database";
 
 describe("existing schema mode: loading into tables someone else created", () => {
-  let server: TestServer;
+  const server = withPostgres();
   let work: string;
 
   before(async () => {
-    server = await startPostgres();
     work = mkdtempSync(join(tmpdir(), "s2p-existing-"));
   });
   after(async () => {
-    await server?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

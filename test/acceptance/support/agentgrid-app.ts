@@ -45,7 +45,9 @@ export interface RunningApp {
 /** Starts uvicorn with the app and waits until /healthz answers. */
 export async function startApp(python: string, databaseUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningApp> {
   const port = await freePort();
-  const child: ChildProcess = spawn(python, ["-m", "uvicorn", "agentgrid.api:app", "--host", "127.0.0.1", "--port", String(port), "--no-access-log"], {
+  // --timeout-keep-alive above undici's 4 s: otherwise uvicorn (5 s) can close an idle
+  // connection just as fetch reuses it, and the request fails with "fetch failed" on a busy machine.
+  const child: ChildProcess = spawn(python, ["-m", "uvicorn", "agentgrid.api:app", "--host", "127.0.0.1", "--port", String(port), "--no-access-log", "--timeout-keep-alive", "75"], {
     cwd: APP_DIR,
     env: appEnv(databaseUrl, extraEnv),
     stdio: ["ignore", "pipe", "pipe"],
