@@ -54,6 +54,15 @@ export class NameAllocator {
     private readonly scope: string,
   ) {}
 
+  /** The names taken so far; the returned function gives them back (to plan a table again from the same state). */
+  snapshot(): () => void {
+    const saved = new Set(this.used);
+    return () => {
+      this.used.clear();
+      for (const n of saved) this.used.add(n);
+    };
+  }
+
   /** Marks a name as taken without recording a change. */
   reserve(name: string): void {
     this.used.add(name);

@@ -95,7 +95,11 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
   } catch (err) {
     const cause = copyError ?? (err as Error);
     stream.destroy(cause);
-    throw new Error(`loading table "${t.source}" failed: ${cause.message}`);
+    // The SQLSTATE stays on the error: whether a plan change can explain it depends on it (migrate.ts).
+    const wrapped = new Error(`loading table "${t.source}" failed: ${cause.message}`) as Error & { code?: string };
+    const code = (cause as { code?: string }).code;
+    if (code) wrapped.code = code;
+    throw wrapped;
   }
   // Rare: some text held U+FFFD. Read those columns' raw bytes to tell real U+FFFD from invalid UTF-8.
   const suspectCols = lineSuspect ? cols.map((c, i) => (c.conversion !== "bytea" && c.storage.text > 0 ? i : -1)).filter((i) => i >= 0) : suspects;

@@ -23,6 +23,7 @@ import { alignPlan, cycleForeignKeys, enumProblems, existingOverrides, fkOrder, 
 import type { PlanError } from "./plan-types";
 import { qualified, quoteSqliteIdent } from "./quote";
 import { showKey, showValue, type AggregateRunner } from "./column-scan";
+import { shellFlag } from "./type-mapping";
 
 /** Session settings for loading and reading back: naive datetimes are read in the source zone. */
 export async function setSession(client: Client, zone: string): Promise<void> {
@@ -123,13 +124,19 @@ async function prepareExisting(db: SqliteDb, client: Client, first: Plan, option
   return { plan: aligned, order, sequenceSql, dropForLoad, readdAfterLoad };
 }
 
+/** A load error that a plan of every value could explain: PostgreSQL refused a value (SQLSTATE class 22 or 23). */
+function planCanExplain(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
 /** Rows of each table scanned for the tentative plan when the full scan runs in the background. */
 const SAMPLE_ROWS = 20_000;
 
 /** The mapping options alone (plain data for a reader thread: no callbacks, no connection string). */
 function mappingOptions(o: MigrateOptions): MappingOptions {
-  const { schema, typeOverrides, sourceTimezone, foldIdentifiers, orphanForeignKeys, schemaMode, skipTables } = o;
-  return Object.fromEntries(Object.entries({ schema, typeOverrides, sourceTimezone, foldIdentifiers, orphanForeignKeys, schemaMode, skipTables }).filter(([, v]) => v !== undefined)) as MappingOptions;
+  const { schema, typeOverrides, sourceTimezone, foldIdentifiers, orphanForeignKeys, schemaMode, skipTables, skipForeignKeys, skipIndexes } = o;
+  return Object.fromEntries(Object.entries({ schema, typeOverrides, sourceTimezone, foldIdentifiers, orphanForeignKeys, schemaMode, skipTables, skipForeignKeys, skipIndexes }).filter(([, v]) => v !== undefined)) as MappingOptions;
 }
 
 async function sqliteErrorsAsync<T>(path: string, p: Promise<T>): Promise<T> {
@@ -206,8 +213,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       log(`loaded ${tp.source} → ${schema}.${tp.target}: ${r.rows} rows in ${r.ms} ms`);
       tables.push({ source: tp.source, target: tp.target, rows: r.rows, loadMs: r.ms, warnings: tableWarnings(tp), columns: tp.columns.map((c) => ({ source: c.source, target: c.target, declaredType: c.declaredType, pgType: c.pgType, reason: c.reason })) });
     };
+    // Views and CHECKs PostgreSQL refuses are reported; an index never is dropped while the run says success (issue 16).
     const optional = (s: DdlStatement): string | null =>
-      s.kind === "create-view" ? `view ${s.view.source}` : s.kind === "add-check" ? `CHECK ${s.name} on ${s.table}` : s.kind === "create-index" && (s.index.where || s.index.keys.includes("(")) ? `index ${s.index.source}` : null;
+      s.kind === "create-view" ? `view ${s.view.source}` : s.kind === "add-check" ? `CHECK ${s.name} on ${s.table}` : null;
+    const createIndex = async (s: Extract<DdlStatement, { kind: "create-index" }>) => {
+      try {
+        await run(s);
+      } catch (err) {
+        const e = redactError(err, options) as Error & { code?: string };
+        const wrapped = new Error(`${s.index.unique ? "unique " : ""}index ${s.index.source} on table "${s.table}": PostgreSQL refused it (${e.message}); an index is never dropped silently: fix the rows or drop it knowingly with ${shellFlag("--skip-index", s.index.source)}`) as Error & { code?: string };
+        if (e.code) wrapped.code = e.code;
+        throw wrapped;
+      }
+    };
     try {
       await client.query("BEGIN");
       await setSession(client, zone);
@@ -260,7 +278,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         timings.loadMs = Date.now() - t;
         progress({ kind: "phase", phase: "load", ms: timings.loadMs });
         t = Date.now();
-        for (const tp of p.tables) for (const s of tablePostLoadDdl(schema, tp)) { const o = optional(s); await (o ? tryRun(s, o) : run(s)); }
+        for (const tp of p.tables) for (const s of tablePostLoadDdl(schema, tp)) { const o = optional(s); await (o ? tryRun(s, o) : s.kind === "create-index" ? createIndex(s) : run(s)); }
         for (const s of foreignKeyDdl(p)) await run(s);
         for (const s of viewDdl(p)) await tryRun(s, `view ${s.kind === "create-view" ? s.view.source : ""}`);
         timings.constraintsMs = Date.now() - t;
@@ -271,8 +289,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       try {
         await build(plan);
       } catch (err) {
-        if (!background) throw err;
-        buildError = err; // e.g. a value beyond the sample that PostgreSQL refused: the full plan decides
+        // Only a value PostgreSQL refused (a value beyond the sample: SQLSTATE class 22 data exception or
+        // 23 integrity violation) can be explained by the full plan. Anything else (no permission, a killed
+        // connection, a server gone) is the real cause: reported as it is, nothing redone (issue 16).
+        if (!background || !planCanExplain(err)) throw err;
+        buildError = err;
       }
       if (background) {
         // The full scan had the load and the index builds to finish in; only now is it needed.
@@ -280,8 +301,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         const full = await sqliteErrorsAsync(options.from, background);
         timings.planMs += Date.now() - waited;
         if (full.errors.length) throw new Error(formatPlanErrors(full));
-        if (buildError !== undefined || !sameDdl(schema, plan, full)) {
-          log(`the full value scan changed the plan (${buildError === undefined ? "column mapping or encoding" : (redactError(buildError, options).message.split("\n")[0] ?? "")}); loading again with it`);
+        const changed = !sameDdl(schema, plan, full);
+        // The full plan loads exactly as the tentative one did: loading again would fail the same way.
+        if (buildError !== undefined && !changed) throw buildError;
+        if (changed) {
+          log(`the full value scan changed the plan (${buildError === undefined ? "column mapping or encoding" : `it explains: ${redactError(buildError, options).message.split("\n")[0] ?? ""}`}); loading again with it`);
           await client.query("ROLLBACK TO SAVEPOINT s2p_tentative");
           tables.length = 0;
           warnings.length = mark;

@@ -12,7 +12,7 @@ import { scanTable, scanUtf8, showKey, type AggregateRunner, type ScanColumn, ty
 import type { CheckPlan, ColumnPlan, IndexPlan, PlanError, TablePlan } from "./plan-types";
 import { quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
-import { conversionForPgType, mapColumnType, overrideFlag } from "./type-mapping";
+import { conversionForPgType, mapColumnType, overrideFlag, shellFlag, TINYINT1 } from "./type-mapping";
 import { existingModeFix } from "./existing-schema";
 
 export interface TableContext {
@@ -37,6 +37,13 @@ export interface TableContext {
   schema: string;
   /** Runs the value scan's aggregate queries (default: one query on `db`). */
   runAggregate?: AggregateRunner;
+  /**
+   * Columns of this table that take the type of the column they reference (a foreign key ties them;
+   * the type itself comes as an override): the column whose `--type` fixes a refusal (the chain's root).
+   */
+  ties?: Record<string, { table: string; column: string }>;
+  /** SQLite index names not to create (`--skip-index`). */
+  skipIndexes?: Set<string>;
 }
 
 const ID_NAME = /(^id$|_id$|[a-z0-9]Id$|uuid$|guid$)/i;
@@ -96,11 +103,12 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     const override = cx.overrides[`${t.name}.${c.name}`];
     const keyish = pkSet.has(c.name) || fkCols.has(c.name) || refCols.has(c.name) || ID_NAME.test(c.name);
     const uuidCandidate = (f.kind === "varchar" || f.kind === "text" || f.kind === "inferred") && keyish;
-    const profile = !!override || ["uuid", "datetime", "date", "time", "boolean", "numeric", "inferred"].includes(f.kind) || uuidCandidate;
+    const tinyint1 = !override && TINYINT1.test(c.declaredType);
+    const profile = !!override || ["uuid", "datetime", "date", "time", "boolean", "numeric", "inferred"].includes(f.kind) || uuidCandidate || tinyint1;
     const oc = override ? conversionForPgType(override) : null;
     const checks: TextChecks = override
       ? { uuid: oc === "uuid", boolean: oc === "boolean", datetime: oc === "timestamptz" || oc === "timestamp", date: oc === "date", time: oc === "time" }
-      : { uuid: f.kind === "uuid" || uuidCandidate, boolean: f.kind === "boolean", datetime: f.kind === "datetime", date: f.kind === "date", time: f.kind === "time" };
+      : { uuid: f.kind === "uuid" || uuidCandidate, boolean: f.kind === "boolean" || tinyint1, datetime: f.kind === "datetime", date: f.kind === "date", time: f.kind === "time" };
     const jsonCheck = [...c.checks, ...t.checks].some((k) => cx.translator.isJsonValidCheck(k.expression, c.name));
     jsonChecked.push(jsonCheck);
     const len = override ? /^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$/i.exec(override.trim()) : null;
@@ -124,7 +132,9 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     });
     if (m.refusal) {
       const at = m.refusal.sample ? `; first at row ${m.refusal.sample.key} value ${m.refusal.sample.value}` : "";
-      const fix = cx.existingMode ? existingModeFix(t.name, m.refusal.suggest) : m.refusal.fix;
+      const tie = cx.ties?.[c.name];
+      const fix = cx.existingMode ? existingModeFix(t.name, m.refusal.suggest)
+        : tie ? `${overrideFlag(tie.table, tie.column, m.refusal.suggest ?? "text")} (${t.name}.${c.name} references it and follows its type)` : m.refusal.fix;
       cx.errors.push({ table: t.name, column: c.name, key: m.refusal.sample?.key, value: m.refusal.sample?.value, fix,
         message: `table "${t.name}" column "${c.name}": ${m.refusal.problem}${at}; ${cx.existingMode ? fix : `fix the row(s) or map the column with ${fix}`}` });
     }
@@ -209,7 +219,15 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
       else skip = `WHERE ${ix.where} not translated (${r.reason})`;
     }
     const name = cx.relations.allocate(ix.name, "index");
-    if (skip) warnings.push(`index ${ix.name} skipped: ${skip}`);
+    // Never dropped while the run says success (issue 16): created, or refused with the fix; --skip-index drops it, and says so.
+    const skipFlag = shellFlag("--skip-index", ix.name);
+    if (!cx.existingMode && cx.skipIndexes?.has(ix.name)) {
+      warnings.push(`index ${ix.name} not created, as asked by ${skipFlag}${skip ? `: ${skip}` : ""}`);
+      skip = `not created, as asked by ${skipFlag}${skip ? ` (${skip})` : ""}`;
+    } else if (skip && cx.existingMode) warnings.push(`index ${ix.name} skipped: ${skip}`);
+    else if (skip) {
+      cx.errors.push({ table: t.name, fix: skipFlag, message: `table "${t.name}": ${ix.unique ? "unique " : ""}index ${ix.name} cannot be created: ${skip}; an index is never dropped silently: drop it knowingly with ${skipFlag}` });
+    }
     indexes.push({ source: ix.name, target: name, unique: ix.unique, keys: keys.join(", "), ...(where ? { where } : {}), action: skip ? "skip" : "create", reason: skip ?? (ix.origin === "u" ? "UNIQUE constraint with expressions or WHERE" : "CREATE INDEX") });
   }
 

@@ -2,6 +2,25 @@
  * Chooses the PostgreSQL type of one column, and says why. A small pure
  * function of (declared type family, what the scan saw, override), so the
  * choice is shown by `plan` and tested table-driven.
+ *
+ * The standard is the application's view (issue 16): a type is inferred from
+ * the values only where the application, through its usual driver or ORM,
+ * reads back the same value from PostgreSQL as it read from SQLite.
+ * - uuid from values: only `CHAR(32)` key or id-named columns holding 32 hex
+ *   digits each. That is the storage of SQLAlchemy's `Uuid` and Django's
+ *   `UUIDField` on SQLite (docs/orm-formats: `value.hex`); both ORMs read
+ *   UUID objects from char(32) on SQLite and from uuid on PostgreSQL, and both
+ *   declare uuid there. Any other text type (VARCHAR(n), TEXT, CHAR(36), no
+ *   type) holding UUID-shaped text stays text: the application reads the
+ *   exact string, which a uuid column would give back dashed and lower case
+ *   (MLflow's `run_uuid VARCHAR(32)`), and its text parameters would meet
+ *   `character varying = uuid`.
+ * - boolean from values: `TINYINT(1)` (Sequelize's and MySQL-style BOOLEAN)
+ *   holding only integers 0/1; Sequelize reads true/false from both. Any other
+ *   integer type stays bigint.
+ * - Declared names (UUID, BOOLEAN, DATETIME, JSON, a `JSON_VALID` CHECK) are
+ *   the application's own statement of the type; its ORM uses the same
+ *   PostgreSQL type, so they are mapped by name and the values only checked.
  */
 import type { TypeFamily } from "./declared-type";
 import type { ColumnStats, Conversion, Sample } from "./plan-types";
@@ -33,10 +52,14 @@ export interface MappingResult {
   refusal?: { problem: string; sample?: Sample; fix: string; suggest?: string };
 }
 
+/** `--name arg`, with arg quoted for a shell when needed. */
+export function shellFlag(name: string, arg: string): string {
+  return /^[A-Za-z0-9_.=()]+$/.test(arg) ? `${name} ${arg}` : `${name} '${arg.replace(/'/g, "'\\''")}'`;
+}
+
 /** The `--type` argument that maps a column to `pgType`, quoted for a shell when needed. */
 export function overrideFlag(table: string, column: string, pgType: string): string {
-  const arg = `${table}.${column}=${pgType}`;
-  return /^[A-Za-z0-9_.=()]+$/.test(arg) ? `--type ${arg}` : `--type '${arg.replace(/'/g, "'\\''")}'`;
+  return shellFlag("--type", `${table}.${column}=${pgType}`);
 }
 
 /** Maps a PostgreSQL type name given as an override to the conversion that feeds it. */
@@ -59,6 +82,8 @@ export function conversionForPgType(pgType: string): Conversion | null {
 }
 
 const ID_NAME = /(^id$|_id$|[a-z0-9]Id$|^uuid$|_uuid$|uuid$|^guid$|_guid$)/;
+/** Sequelize's BOOLEAN on SQLite (and MySQL's BOOL alias): `TINYINT(1)`. */
+export const TINYINT1 = /^\s*TINYINT\s*\(\s*1\s*\)\s*$/i;
 const HASH_NAME = /(hash|md5|sha|digest|checksum|token|etag|fingerprint)/i;
 
 /** Would `conversion` accept every value the scan saw? Returns the problem, or null. */
@@ -154,7 +179,12 @@ export function mapColumnType(input: MappingInput): MappingResult {
   }
 
   const idNamed = ID_NAME.test(input.column) && !HASH_NAME.test(input.column);
-  const uuidCandidate = (input.isKey || idNamed) && !HASH_NAME.test(input.column) && st.text > 0 && s.uuidText === st.text && st.integer + st.real + st.blob === 0;
+  const uuidShaped = (input.isKey || idNamed) && !HASH_NAME.test(input.column) && st.text > 0 && s.uuidText === st.text && st.integer + st.real + st.blob === 0;
+  // Only CHAR(32) of 32 hex digits: SQLAlchemy Uuid / Django UUIDField, which read UUID objects from both sides.
+  const uuidCandidate = uuidShaped && f.kind === "varchar" && f.fixed && f.length === 32 && s.maxTextChars <= 32;
+  const keptText = uuidShaped && !uuidCandidate
+    ? `; UUID-shaped text kept as text: the application reads this exact string (uuid would give it back dashed and lower case, and text parameters would meet "character varying = uuid")`
+    : "";
 
   switch (f.kind) {
     case "uuid":
@@ -175,6 +205,10 @@ export function mapColumnType(input: MappingInput): MappingResult {
     case "boolean":
       return refuse("boolean", "boolean", `${decl}; values are 0/1 or 't'/'f'`);
     case "integer":
+      if (TINYINT1.test(input.declaredType)) {
+        if (st.text + st.real + st.blob === 0 && s.booleanBad === 0) return refuse("boolean", "boolean", `${decl}: Sequelize's (and MySQL's) BOOLEAN; every value is 0/1, read back as false/true through the ORM on both sides`);
+        return refuse("integer", "bigint", `${decl} (INTEGER affinity); not a boolean: ${s.booleanBad > 0 ? `${s.booleanBad} value(s) other than 0/1${s.firstBooleanBad ? `, first at row ${s.firstBooleanBad.key} value ${s.firstBooleanBad.value}` : ""}` : "values other than integers"}`);
+      }
       return refuse("integer", "bigint", `${decl} (INTEGER affinity); SQLite integers are 64-bit`);
     case "real":
       return refuse("double", "double precision", `${decl} (REAL affinity); 64-bit double, never real`);
@@ -190,34 +224,37 @@ export function mapColumnType(input: MappingInput): MappingResult {
     }
     case "varchar":
     case "text": {
-      if (uuidCandidate) return { pgType: "uuid", conversion: "uuid", reason: `${decl}; ${input.isKey ? "key" : "id-named"} column and every value is a UUID`, warnings };
+      if (uuidCandidate) return { pgType: "uuid", conversion: "uuid", reason: `${decl}; ${input.isKey ? "key" : "id-named"} column and every value is 32 hex digits: the SQLAlchemy Uuid / Django UUIDField storage, read as UUID objects from char(32) and from uuid alike`, warnings };
       if (input.hasJsonCheck) return refuse("json", "jsonb", `${decl} with CHECK (JSON_VALID(...)) → jsonb`);
       if (f.kind === "varchar" && f.length !== undefined) {
         if (s.maxTextChars <= f.length) {
-          return refuse("text", `varchar(${f.length})`, `${decl}; every value fits${f.fixed ? " (char(n) would blank-pad, varchar keeps values exact)" : ""}`);
+          return refuse("text", `varchar(${f.length})`, `${decl}; every value fits${f.fixed ? " (char(n) would blank-pad, varchar keeps values exact)" : ""}${keptText}`);
         }
         const at = s.firstTooLong ? `; first at row ${s.firstTooLong.key} value ${s.firstTooLong.value}` : "";
         warnings.push(`values up to ${s.maxTextChars} characters exceed ${input.declaredType}${at}; using text (never truncated)`);
-        return refuse("text", "text", `${decl}; values longer than declared`);
+        return refuse("text", "text", `${decl}; values longer than declared${keptText}`);
       }
-      return refuse("text", "text", `${decl} (TEXT affinity)`);
+      return refuse("text", "text", `${decl} (TEXT affinity)${keptText}`);
     }
     case "blob": {
       if (st.text > 0 && st.blob === 0 && st.integer + st.real === 0) return refuse("text", "text", `${decl}; every value is text`);
       if (st.text > 0 && st.blob > 0) {
-        return { pgType: "bytea", conversion: "bytea", reason: decl, warnings, refusal: { problem: `mixes ${st.text} text and ${st.blob} blob values`, sample: s.firstOfClass.text, fix: `${overrideFlag(input.table, input.column, "bytea")} (text stored as its UTF-8 bytes)`, suggest: "bytea" } };
+        // The application declared bytes and wrote mostly bytes: it reads bytea as it reads its blobs; the text
+        // values (written as strings by mistake or by an older version) come back as their UTF-8 bytes.
+        const at = s.firstOfClass.text ? `, first at row ${s.firstOfClass.text.key} value ${s.firstOfClass.text.value}` : "";
+        warnings.push(`${st.text} text value(s) among ${st.blob} blob(s) stored as the bytes of their UTF-8 text${at}: the application reads them back as bytes, not as strings`);
+        return refuse("bytea", "bytea", `${decl} (BLOB affinity); mixed text and blob values → bytea, text as its UTF-8 bytes`);
       }
       return refuse("bytea", "bytea", `${decl} (BLOB affinity)`);
     }
     case "inferred": {
       const present = (["integer", "real", "text", "blob"] as const).filter((c) => st[c] > 0);
       const why = `${decl}; inferred from values (${present.join("/") || "all NULL"})`;
-      if (uuidCandidate) return { pgType: "uuid", conversion: "uuid", reason: `${why}; every value is a UUID`, warnings };
       if (present.length === 0) return { pgType: "text", conversion: "text", reason: why, warnings };
       if (present.every((c) => c === "integer")) return refuse("integer", "bigint", why);
       // Stored reals are doubles: double precision holds them exactly (integers too, below 2^53).
       if (present.every((c) => c === "integer" || c === "real")) return s.intBeyondDouble > 0 ? refuse("numeric", "numeric", why) : refuse("double", "double precision", why);
-      if (present.every((c) => c === "text")) return refuse("text", "text", why);
+      if (present.every((c) => c === "text")) return refuse("text", "text", `${why}${keptText}`);
       if (present.every((c) => c === "blob")) return refuse("bytea", "bytea", why);
       return { pgType: "text", conversion: "text", reason: why, warnings, refusal: { problem: `mixes storage classes ${present.join("/")}; widening to text is only done on request`, sample: s.firstOfClass[present[1]], fix: overrideFlag(input.table, input.column, "text"), suggest: "text" } };
     }

@@ -27,6 +27,13 @@ export interface MappingOptions {
   schemaMode?: SchemaMode;
   /** Tables never copied in `existing` mode because the schema command writes them. Default `["alembic_version"]`. */
   skipTables?: string[];
+  /**
+   * Foreign keys not to create, each as `TABLE.COLUMN[,COLUMN...]` of the referencing table. A foreign
+   * key that cannot be created is refused with this fix, never dropped silently. Translate mode.
+   */
+  skipForeignKeys?: string[];
+  /** SQLite indexes (by name) not to create; an index that cannot be translated is refused with this fix. Translate mode. */
+  skipIndexes?: string[];
 }
 
 export interface ConnectionOptions {

@@ -35,7 +35,7 @@ test("declared type names classify like SQLite's affinity rules, known names fir
 });
 
 test("the mapping table: declared type × values → PostgreSQL type", () => {
-  const cases: { decl: string; s: ColumnStats; opts?: Partial<MappingInput>; pg: string; refused?: RegExp; unit?: "s" | "ms" | "jd" }[] = [
+  const cases: { decl: string; s: ColumnStats; opts?: Partial<MappingInput>; pg: string; refused?: RegExp; unit?: "s" | "ms" | "jd"; reason?: RegExp; warning?: RegExp }[] = [
     { decl: "INTEGER", s: stats({ integer: 3 }), pg: "bigint" },
     { decl: "REAL", s: stats({ real: 3, integer: 1 }), pg: "double precision" },
     { decl: "FLOAT", s: stats({ real: 1 }), pg: "double precision" },
@@ -49,7 +49,22 @@ test("the mapping table: declared type × values → PostgreSQL type", () => {
     { decl: "CHAR(32)", s: stats({ text: 2 }, { maxTextChars: 32, uuidText: 2 }), opts: { column: "user_id" }, pg: "uuid" },
     { decl: "CHAR(32)", s: stats({ text: 2 }, { maxTextChars: 32, uuidText: 2 }), opts: { column: "content_hash_id" }, pg: "varchar(32)" },
     { decl: "CHAR(32)", s: stats({ text: 2 }, { maxTextChars: 32, uuidText: 1 }), opts: { isKey: true }, pg: "varchar(32)" },
-    { decl: "VARCHAR(36)", s: stats({ text: 1 }, { maxTextChars: 36, uuidText: 1 }), opts: { column: "accountId" }, pg: "uuid" },
+    // The application's view (issue 16): only CHAR(32) hex (SQLAlchemy Uuid, Django UUIDField) becomes uuid;
+    // other UUID-shaped text is read by the app as that exact string, which uuid would change.
+    { decl: "VARCHAR(36)", s: stats({ text: 1 }, { maxTextChars: 36, uuidText: 1 }), opts: { column: "accountId" }, pg: "varchar(36)", reason: /kept as text/ },
+    { decl: "VARCHAR(32)", s: stats({ text: 2 }, { maxTextChars: 32, uuidText: 2 }), opts: { column: "run_uuid", isKey: true }, pg: "varchar(32)", reason: /kept as text.*dashed/ },
+    { decl: "TEXT", s: stats({ text: 2 }, { uuidText: 2 }), opts: { isKey: true }, pg: "text", reason: /kept as text/ },
+    { decl: "", s: stats({ text: 2 }, { uuidText: 2 }), opts: { isKey: true }, pg: "text", reason: /kept as text/ },
+    { decl: "CHAR(36)", s: stats({ text: 2 }, { maxTextChars: 36, uuidText: 2 }), opts: { isKey: true }, pg: "varchar(36)", reason: /kept as text/ },
+    { decl: "CHAR(32)", s: stats({ text: 2 }, { maxTextChars: 36, uuidText: 2 }), opts: { isKey: true }, pg: "text" },
+    { decl: "CHAR(32)", s: stats({ text: 2 }, { maxTextChars: 32, uuidText: 2 }), opts: { isKey: true }, pg: "uuid", reason: /SQLAlchemy Uuid \/ Django UUIDField/ },
+    // Sequelize's BOOLEAN is TINYINT(1): boolean when every value is 0/1.
+    { decl: "TINYINT(1)", s: stats({ integer: 3 }), pg: "boolean", reason: /Sequelize/ },
+    { decl: "tinyint( 1 )", s: stats({}), pg: "boolean" },
+    { decl: "TINYINT(1)", s: stats({ integer: 3 }, { booleanBad: 1 }), pg: "bigint", reason: /not a boolean: 1 value/ },
+    { decl: "TINYINT(1)", s: stats({ integer: 1, text: 1 }), pg: "bigint", refused: /text value/ },
+    { decl: "TINYINT", s: stats({ integer: 3 }), pg: "bigint" },
+    { decl: "TINYINT(4)", s: stats({ integer: 3 }), pg: "bigint" },
     { decl: "UUID", s: stats({ text: 1 }, { uuidText: 1 }), pg: "uuid" },
     { decl: "UUID", s: stats({ text: 2 }, { uuidText: 1 }), pg: "uuid", refused: /not UUIDs.*--type t\.c=text/ },
     { decl: "JSON", s: stats({ text: 2, integer: 1 }), pg: "jsonb" },
@@ -67,7 +82,9 @@ test("the mapping table: declared type × values → PostgreSQL type", () => {
     { decl: "BOOLEAN", s: stats({ integer: 2 }, { booleanBad: 1 }), pg: "boolean", refused: /not 0\/1/ },
     { decl: "BLOB", s: stats({ blob: 2 }), pg: "bytea" },
     { decl: "BLOB", s: stats({ text: 2 }), pg: "text" },
-    { decl: "BLOB", s: stats({ text: 2, blob: 1 }), pg: "bytea", refused: /mixes/ },
+    // BLOB holding some text: bytea, the text as its UTF-8 bytes, with a warning (no longer a refusal).
+    { decl: "BLOB", s: stats({ text: 2, blob: 1 }), pg: "bytea", warning: /2 text value\(s\) among 1 blob\(s\) stored as the bytes of their UTF-8 text/ },
+    { decl: "BLOB", s: stats({ text: 2, blob: 1, integer: 1 }), pg: "bytea", refused: /integer value.*cannot be stored as bytea/ },
     { decl: "", s: stats({}), pg: "text" },
     { decl: "", s: stats({ integer: 2 }), pg: "bigint" },
     { decl: "", s: stats({ integer: 2, real: 1 }), pg: "double precision" },
@@ -87,6 +104,8 @@ test("the mapping table: declared type × values → PostgreSQL type", () => {
     if (c.refused) assert.match(`${r.refusal?.problem} ${r.refusal?.fix}`, c.refused, label);
     else assert.equal(r.refusal, undefined, label);
     if (c.unit) assert.equal(r.epochUnit, c.unit, label);
+    if (c.reason) assert.match(r.reason, c.reason, label);
+    if (c.warning) assert.ok(r.warnings.some((w) => c.warning!.test(w)), `${label}: ${JSON.stringify(r.warnings)}`);
   }
 });
 
