@@ -1,15 +1,17 @@
 /**
  * `sqlite-to-postgres plan | migrate | verify`. The only place that calls
  * process.exit. Exit codes: 0 success, 1 migration/verification failure,
- * 2 usage error. Secrets are redacted from every message.
+ * 2 usage error, 3 migrate committed and verified but the --report file
+ * could not be written. Secrets are redacted from every message.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { buildPlan } from "./build-plan";
-import { migrate, verify } from "./migrate";
+import { migrate, tableWarnings, verify } from "./migrate";
+import type { Plan } from "./plan-types";
 import { formatPlan } from "./plan-format";
 import { redact, secretsOf } from "./pg-connection";
-import type { MigrateOptions, ProgressEvent } from "./types";
+import type { MigrateOptions, MigrationReport, ProgressEvent } from "./types";
 
 class UsageError extends Error {}
 
@@ -21,6 +23,9 @@ Options shared by all commands:
   --source-timezone ZONE      IANA zone of naive SQLite datetimes (default UTC)
   --fold-identifiers          fold names to lower case instead of keeping them exactly
   --orphan-fks refuse|not-valid  orphan FK rows: refuse (default) or add the FK NOT VALID
+  --skip-fk TABLE.COL[,COL]   do not create this foreign key (repeatable); one that cannot be created
+                              is refused with this fix, never dropped silently
+  --skip-index NAME           do not create this SQLite index (repeatable); likewise
   --jobs N                    reader threads besides the main one, all on one snapshot (default: the
                               cores, at most 4; 1 = none; files under 8 MB use none). plan/verify split
                               the value scan of big tables by rowid range; migrate builds COPY text on a
@@ -41,7 +46,8 @@ Usage:
   sqlite-to-postgres verify  --from app.db --to postgresql://user@host:5432/db [--schema public]
 
 Run "sqlite-to-postgres COMMAND --help" for the options of a command.
-Exit codes: 0 success, 1 migration or verification failure, 2 usage error.
+Exit codes: 0 success, 1 migration or verification failure, 2 usage error,
+3 (migrate) committed and verified, but the --report file could not be written.
 The password comes from the URL or PGPASSWORD and is never printed.`,
   plan: `sqlite-to-postgres plan --from app.db [--schema public] [--json]
 
@@ -106,13 +112,15 @@ const OPTIONS = {
   "schema-mode": { type: "string" },
   "skip-table": { type: "string", multiple: true },
   "schema-command": { type: "string" },
+  "skip-fk": { type: "string", multiple: true },
+  "skip-index": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
 const ALLOWED: Record<string, string[]> = {
-  plan: ["from", "schema", "json", "type", "source-timezone", "fold-identifiers", "orphan-fks", "jobs", "help"],
-  migrate: ["from", "to", "schema", "report", "type", "source-timezone", "replace", "no-verify", "jobs", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "schema-command", "help"],
-  verify: ["from", "to", "schema", "type", "source-timezone", "fold-identifiers", "orphan-fks", "schema-mode", "skip-table", "jobs", "help"],
+  plan: ["from", "schema", "json", "type", "source-timezone", "fold-identifiers", "orphan-fks", "skip-fk", "skip-index", "jobs", "help"],
+  migrate: ["from", "to", "schema", "report", "type", "source-timezone", "replace", "no-verify", "jobs", "fold-identifiers", "orphan-fks", "skip-fk", "skip-index", "schema-mode", "skip-table", "schema-command", "help"],
+  verify: ["from", "to", "schema", "type", "source-timezone", "fold-identifiers", "orphan-fks", "skip-fk", "skip-index", "schema-mode", "skip-table", "jobs", "help"],
 };
 
 function parseOverrides(list: string[] | undefined): Record<string, string> {
@@ -141,6 +149,26 @@ function progressPrinter(): (e: ProgressEvent) => void {
     }
     if (e.kind === "phase" && e.ms !== undefined) process.stderr.write(`${e.phase}: ${e.ms} ms\n`);
   };
+}
+
+/** Every warning of a plan: the plan's own, then per table (its columns', its keys', its indexes'). */
+export function planWarnings(plan: Plan): string[] {
+  return unique([...plan.warnings, ...plan.tables.flatMap((t) => tableWarnings(t).map((w) => `table "${t.source}": ${w}`))]);
+}
+
+/** Every warning of a migration: the run's, then each table's (column, key and index warnings). */
+export function reportWarnings(report: MigrationReport): string[] {
+  return unique([...report.warnings, ...report.tables.flatMap((t) => t.warnings.map((w) => `table "${t.source}": ${w}`))]);
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+/** The one summary at the end of the console output (issue 16): every warning, once. Empty when there is none. */
+export function warningSummary(warnings: string[]): string {
+  if (!warnings.length) return "";
+  return `${warnings.length} warning(s):\n${warnings.map((w) => `  WARNING: ${w}\n`).join("")}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -174,10 +202,13 @@ export async function main(argv: string[]): Promise<number> {
       orphanForeignKeys: orphan as "refuse" | "not-valid" | undefined,
       schemaMode: mode as "translate" | "existing" | undefined,
       ...(values["skip-table"] ? { skipTables: values["skip-table"] as string[] } : {}),
+      ...(values["skip-fk"] ? { skipForeignKeys: values["skip-fk"] as string[] } : {}),
+      ...(values["skip-index"] ? { skipIndexes: values["skip-index"] as string[] } : {}),
     };
     if (command === "plan") {
       const plan = buildPlan(from, mapping, { checkUtf8: true }, { jobs });
       process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
+      if (!values.json) process.stderr.write(warningSummary(planWarnings(plan)));
       return plan.errors.length ? 1 : 0;
     }
     const to = values.to as string | undefined;
@@ -188,16 +219,30 @@ export async function main(argv: string[]): Promise<number> {
     secrets = secretsOf(options);
     if (command === "migrate") {
       const report = await migrate(options);
-      if (values.report) writeFileSync(values.report as string, `${JSON.stringify(report, null, 2)}\n`);
-      for (const w of report.warnings) process.stderr.write(`WARNING: ${redact(w, secrets)}\n`);
       const rows = report.tables.reduce((a, t) => a + t.rows, 0);
-      process.stdout.write(`migrated ${report.tables.length} tables, ${rows} rows into schema "${report.schema}" in ${report.timings.totalMs} ms; ${report.verified ? "verified: every value equal" : "NOT verified (--no-verify)"}\n`);
+      const done = `migrated ${report.tables.length} tables, ${rows} rows into schema "${report.schema}" in ${report.timings.totalMs} ms; ${report.verified ? "verified: every value equal" : "NOT verified (--no-verify)"}`;
+      let reportError: string | undefined;
+      if (values.report) {
+        try {
+          writeFileSync(values.report as string, `${JSON.stringify(report, null, 2)}\n`);
+        } catch (err) {
+          reportError = (err as Error).message;
+        }
+      }
+      process.stdout.write(`${done}\n`);
+      process.stderr.write(redact(warningSummary(reportWarnings(report)), secrets));
+      if (reportError !== undefined) {
+        // After COMMIT: the data is in place. Exit 3, not 1: a script must not take it for a failed migration and run it again.
+        process.stderr.write(`error: the migration was COMMITTED${report.verified ? " and verified" : ""} (${report.tables.length} tables, ${rows} rows in schema "${report.schema}"); only the report could not be written to ${values.report as string}: ${redact(reportError, secrets)}. Do not migrate again; free the space or choose another --report path to keep a report of a later run.\n`);
+        return 3;
+      }
       return 0;
     }
     const v = await verify(options);
     for (const t of v.tables) process.stdout.write(`${t.equal ? "equal    " : "DIFFERENT"} ${t.source} (${t.rows} rows)\n`);
     for (const m of v.mismatches.slice(0, 100)) process.stdout.write(`  - table "${m.table}"${m.column ? ` column "${m.column}"` : ""}${m.key ? ` row ${m.key}` : ""}: ${m.message}\n`);
     process.stdout.write(v.equal ? "verified: source and target are equal\n" : `verification FAILED: ${v.mismatches.length} mismatch(es)\n`);
+    process.stderr.write(redact(warningSummary(v.warnings ?? []), secrets));
     return v.equal ? 0 : 1;
   } catch (err) {
     const msg = redact((err as Error).message, secrets.length ? secrets : [process.env.PGPASSWORD]);

@@ -7,6 +7,7 @@
  */
 import type { SqliteDb } from "./sqlite-source";
 import { quoteSqliteIdent } from "./quote";
+import { collationFixups } from "./source-copy";
 import { isWord, matchParen, nameOf, splitTopLevel, textOf, tokenize, type Token } from "./sql-text";
 
 export interface SqliteColumn {
@@ -203,6 +204,14 @@ export function introspect(db: SqliteDb): SqliteModel {
     if (/^sqlite_/i.test(t.name)) { model.internalTables.push(t.name); continue; }
     const sql = sqlOf.get(`table:${t.name}`) ?? "";
     model.tables.push(readTable(db, t.name, t.type === "virtual" ? "virtual" : "table", sql, t.wr, t.strict));
+  }
+  // A stand-in copy (source-copy.ts): the model keeps the original collation names.
+  const fix = collationFixups(db);
+  if (fix) {
+    for (const t of model.tables) {
+      for (const c of t.columns) c.collation = fix.columns.get(`${t.name}\u0000${c.name}`) ?? c.collation;
+      for (const ix of t.indexes) ix.columns.forEach((k, i) => { k.collation = fix.indexKeys.get(`${ix.name}\u0000${i}`) ?? k.collation; });
+    }
   }
   if (model.internalTables.includes("sqlite_sequence")) {
     for (const r of all("SELECT name, seq FROM main.sqlite_sequence")) model.sequences[String(r.name)] = BigInt(r.seq as bigint);

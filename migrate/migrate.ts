@@ -12,7 +12,7 @@ import { formatPlanErrors } from "./plan-errors";
 import type { Plan } from "./plan-types";
 import { connect, redactError } from "./pg-connection";
 import { quoteLiteral } from "./quote";
-import { foreignKeyDdl, renderStatement, tableCreateDdl, tablePostLoadDdl, viewDdl, type DdlStatement } from "./render-ddl";
+import { collationDdl, foreignKeyDdl, renderStatement, tableCreateDdl, tablePostLoadDdl, viewDdl, type DdlStatement } from "./render-ddl";
 import { runSchemaCommand } from "./schema-command";
 import { readerOptions, type ReaderPool } from "./reader-pool";
 import { openSource, type SqliteDb } from "./sqlite-source";
@@ -258,7 +258,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
         throw new Error(`target schema "${schema}" already has ${existing.length} table(s)/view(s) (${existing.slice(0, 5).map((e) => e.name).join(", ")}${existing.length > 5 ? ", …" : ""}); refusing to write into it. Pass --replace to replace them, or choose another --schema`);
       }
       if (!existingMode) {
-      await run({ kind: "create-schema", schema });
+      // Not even CREATE SCHEMA IF NOT EXISTS when it exists: that needs CREATE on the database, which a
+      // role allowed to create tables in "public" need not have (issue 16).
+      const schemaExists = (await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema])).rowCount! > 0;
+      if (!schemaExists) await run({ kind: "create-schema", schema });
+      for (const s of collationDdl(plan)) await run(s);
       if (existing.length) {
         const ours = new Set([...plan.tables.map((x) => x.target), ...plan.views.map((v) => v.target)]);
         for (const e of existing) {

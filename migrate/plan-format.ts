@@ -9,11 +9,12 @@ function storage(s: { integer: number; real: number; text: number; blob: number;
 export function formatPlan(plan: Plan): string {
   const out: string[] = [];
   out.push(`Plan for ${plan.source} → schema "${plan.schema}" (naive datetimes read in ${plan.sourceTimezone}${plan.foldIdentifiers ? ", identifiers folded to lower case" : ""})`);
+  for (const c of plan.collations ?? []) out.push(`COLLATION ${c.name} for SQLite's ${c.sqlite}: ${c.provider} locale ${c.locale}${c.deterministic ? "" : ", nondeterministic"} (created before the tables)`);
   for (const t of plan.tables) {
     out.push("");
     out.push(`TABLE ${t.source}${t.target !== t.source ? ` → ${t.target}` : ""}  (${t.rows} rows${t.kind === "fts" ? ", FTS virtual table" : ""}${t.withoutRowid ? ", WITHOUT ROWID" : ""}${t.strict ? ", STRICT" : ""})`);
     for (const c of t.columns) {
-      out.push(`  ${c.source}${c.target !== c.source ? ` → ${c.target}` : ""}: ${c.declaredType || "(no type)"} [${storage(c.storage)}] → ${c.pgType}${c.identity ? " identity" : ""}${c.notNull ? " NOT NULL" : ""}${c.default ? ` DEFAULT ${c.default}` : ""}${c.generated ? ` GENERATED AS (${c.generated.pg}) STORED` : ""}`);
+      out.push(`  ${c.source}${c.target !== c.source ? ` → ${c.target}` : ""}: ${c.declaredType || "(no type)"} [${storage(c.storage)}] → ${c.pgType}${c.pgCollation ? ` COLLATE ${c.pgCollation}` : ""}${c.identity ? " identity" : ""}${c.notNull ? " NOT NULL" : ""}${c.default ? ` DEFAULT ${c.default}` : ""}${c.generated ? ` GENERATED AS (${c.generated.pg}) STORED` : ""}`);
       out.push(`      why: ${c.reason}`);
       for (const w of c.warnings) out.push(`      WARNING: ${w}`);
     }

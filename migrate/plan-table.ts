@@ -6,11 +6,12 @@
 import { classifyDeclared } from "./declared-type";
 import { translateDefault } from "./default-value";
 import type { ExpressionContext, ExpressionTranslator } from "./expression";
-import { NameAllocator, type IdentifierChange } from "./identifiers";
+import { NameAllocator, shortenIdentifier, type IdentifierChange } from "./identifiers";
 import type { SqliteTable } from "./introspect";
 import { scanTable, scanUtf8, showKey, type AggregateRunner, type ScanColumn, type TableKey, type TextChecks } from "./column-scan";
-import type { CheckPlan, ColumnPlan, IndexPlan, PlanError, TablePlan } from "./plan-types";
-import { quoteIdent, quoteSqliteIdent } from "./quote";
+import type { CheckPlan, CollationPlan, ColumnPlan, IndexPlan, PlanError, TablePlan } from "./plan-types";
+import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
+import { mapCollation, unmappedCollationWarning } from "./collation-mapping";
 import type { SqliteDb } from "./sqlite-source";
 import { conversionForPgType, mapColumnType, overrideFlag, shellFlag, TINYINT1 } from "./type-mapping";
 import { existingModeFix } from "./existing-schema";
@@ -44,9 +45,24 @@ export interface TableContext {
   ties?: Record<string, { table: string; column: string }>;
   /** SQLite index names not to create (`--skip-index`). */
   skipIndexes?: Set<string>;
+  /** Collations created in the target for SQLite ones it lacks, by lower-cased SQLite name (shared by all tables). */
+  collations?: Map<string, CollationPlan>;
 }
 
 const ID_NAME = /(^id$|_id$|[a-z0-9]Id$|uuid$|guid$)/i;
+
+/** The target collation standing for SQLite's `name` (registered once in `cx.collations`), or null. */
+function targetCollation(name: string, cx: TableContext): { name: string; note: string } | null {
+  const m = mapCollation(name);
+  if (!m || !cx.collations) return null;
+  const key = name.toLowerCase();
+  let plan = cx.collations.get(key);
+  if (!plan) {
+    plan = { name: shortenIdentifier(cx.fold ? name.toLowerCase() : name), sqlite: name, provider: "icu", locale: m.locale, deterministic: m.deterministic };
+    cx.collations.set(key, plan);
+  }
+  return { name: plan.name, note: m.note };
+}
 
 function rowidName(t: SqliteTable): string {
   const names = new Set(t.columns.map((c) => c.name.toLowerCase()));
@@ -146,7 +162,11 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     if (m.epochUnit) col.epochUnit = m.epochUnit;
     if (c.collation && c.collation.toUpperCase() !== "BINARY") {
       col.collation = c.collation;
-      col.warnings.push(`COLLATE ${c.collation} has no PostgreSQL equivalent; comparisons become case/space sensitive`);
+      const mapped = !cx.existingMode && col.conversion === "text" ? targetCollation(c.collation, cx) : null;
+      if (mapped) {
+        col.pgCollation = mapped.name;
+        col.warnings.push(mapped.note);
+      } else col.warnings.push(unmappedCollationWarning(c.collation));
     }
     ctx.columns![c.name] = col.target;
     ctx.columnTypes![c.name] = col.pgType;
@@ -209,7 +229,13 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
         sql = `(${r.sql})`;
         if (r.warning) warnings.push(`index ${ix.name}: ${r.warning}`);
       }
-      if (k.collation.toUpperCase() !== "BINARY") warnings.push(`index ${ix.name}: COLLATE ${k.collation} dropped (no PostgreSQL equivalent)`);
+      if (k.collation.toUpperCase() !== "BINARY") {
+        const col = k.name !== null ? byName(k.name) : undefined;
+        const mapped = !cx.existingMode && (k.name === null || col?.conversion === "text") ? targetCollation(k.collation, cx) : null;
+        // A column's own collation carries into its index; another one is named on the key.
+        if (mapped && col?.pgCollation !== mapped.name) sql += ` COLLATE ${qualified(cx.schema, mapped.name)}`;
+        else if (!mapped) warnings.push(`index ${ix.name}: COLLATE ${k.collation} dropped (no PostgreSQL equivalent)`);
+      }
       keys.push(k.desc ? `${sql} DESC` : sql);
     }
     let where: string | undefined;

@@ -89,6 +89,8 @@ export interface ColumnPlan {
   generated?: { sqlite: string; pg: string };
   /** SQLite COLLATE of the column, for reporting. */
   collation?: string;
+  /** The PostgreSQL collation the column gets (created in the target schema, `Plan.collations`). */
+  pgCollation?: string;
   /** The value is the SQLite rowid (FTS tables), not a declared column. */
   fromRowid?: boolean;
 }
@@ -185,6 +187,20 @@ export interface PlanError {
   fix?: string;
 }
 
+/**
+ * A collation created in the target schema for a SQLite collation PostgreSQL does not have
+ * (Anki's case-insensitive `unicase` → a nondeterministic ICU collation).
+ */
+export interface CollationPlan {
+  /** Target name (in the plan's schema). */
+  name: string;
+  /** The SQLite collation it stands for. */
+  sqlite: string;
+  provider: "icu";
+  locale: string;
+  deterministic: boolean;
+}
+
 export interface Plan {
   source: string;
   schema: string;
@@ -195,6 +211,8 @@ export interface Plan {
   triggers: TriggerPlan[];
   skipped: SkippedObject[];
   identifiers: IdentifierChange[];
+  /** Collations to create before the tables (translate mode); absent when none. */
+  collations?: CollationPlan[];
   warnings: string[];
   /** Refusals: non-empty means `migrate` will not touch the target. */
   errors: PlanError[];

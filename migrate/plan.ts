@@ -106,7 +106,7 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
     referenced.set(parent.name.toLowerCase(), set);
   }
 
-  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, existingMode: options.schemaMode === "existing", checkUtf8: internals.checkUtf8, runAggregate: internals.runAggregate, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema, skipIndexes: new Set(options.skipIndexes ?? []) };
+  const cx: TableContext = { db, fold, zone, overrides: options.typeOverrides ?? {}, overrideReasons: internals.overrideReasons, existingMode: options.schemaMode === "existing", checkUtf8: internals.checkUtf8, runAggregate: internals.runAggregate, translator, relations, changes, errors, referenced, sequences: model.sequences, tableTargets, schema, skipIndexes: new Set(options.skipIndexes ?? []), collations: new Map() };
   for (const key of Object.keys(cx.overrides)) {
     const [tn, ...rest] = key.split(".");
     const t = planned.find((x) => x.name === tn) ?? planned.find((x) => key.startsWith(`${x.name}.`));
@@ -272,7 +272,7 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
   if (triggers.length) warnings.push(`${triggers.length} trigger(s) not migrated: ${triggers.map((t) => t.name).join(", ")}`);
   for (const c of changes) if (c.reason !== "folded") warnings.push(`${c.kind} ${c.scope === schema ? "" : `${c.scope}.`}${c.source} → ${c.target} (${c.reason})`);
 
-  const plan: Plan = { source: from, schema, sourceTimezone: zone, foldIdentifiers: fold, tables: tablePlans, views, triggers, skipped, identifiers: changes, warnings, errors };
+  const plan: Plan = { source: from, schema, sourceTimezone: zone, foldIdentifiers: fold, tables: tablePlans, views, triggers, skipped, identifiers: changes, ...(cx.collations!.size ? { collations: [...cx.collations!.values()] } : {}), warnings, errors };
   // Translate mode: narrowing overrides (real, integer, smallint) whose values PostgreSQL would round or reject.
   // Existing mode runs the same check against the target's actual column types (migrate.ts prepareExisting).
   if (options.schemaMode !== "existing" && Object.keys(cx.overrides).length) errors.push(...valueProblems(db, plan, overrideCatalog(plan, cx.overrides), "translate"));
