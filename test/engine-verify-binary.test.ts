@@ -35,8 +35,9 @@ const SCORES = [0.1, 1483.8198528034973, 1e-7, 1e20, -2.5, 123456789012345680000
 
 function makeSource(path: string): void {
   const w = new Database(path);
+  // id holds dashed UUIDs: declared UUID (UUID-shaped text in CHAR(36) stays text, issue 16).
   w.exec(`CREATE TABLE runs (
-    id CHAR(36) PRIMARY KEY,
+    id UUID PRIMARY KEY,
     ref_id CHAR(32),
     n INTEGER,
     small INTEGER,
