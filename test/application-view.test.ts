@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { buildPlan, migrate, verify, type Plan } from "../migrate/index";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { withPostgres } from "./support/postgres";
 
 let dir: string;
 let n = 0;
@@ -138,9 +138,7 @@ describe("plans", () => {
 });
 
 describe("migrations", () => {
-  let server: TestServer;
-  before(async () => { server = await startPostgres(); });
-  after(async () => { await server?.stop(); });
+  const server = withPostgres();
 
   it("TINYINT(1) → boolean and BLOB with some text → bytea of the text's UTF-8 bytes; verified", async () => {
     const file = fixture(`

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { migrate } from "../migrate/index";
-import { startPostgres, type TestServer } from "./support/postgres";
+import { startPostgres, withPostgres } from "./support/postgres";
 import { REPO, runCli } from "./support/run-cli";
 
 function sourceWithRows(path: string, rows: number): void {
@@ -28,20 +28,16 @@ function sourceWithRows(path: string, rows: number): void {
 }
 
 describe("errors that tell the truth", () => {
-  let server: TestServer;
+  const server = withPostgres();
   let dir: string;
   let file: string;
 
-  before(async () => {
-    server = await startPostgres();
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), "s2p-truth-"));
     file = join(dir, "app.db");
     sourceWithRows(file, 60_000);
   });
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   // Reader threads on a small file (parallelMinRows), so the load starts from the sampled plan
   // while the full scan runs in the background: the case the issue describes.

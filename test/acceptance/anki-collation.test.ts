@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { buildPlan, migrate, verify } from "../../migrate/index";
-import { startPostgres, type TestServer } from "../support/postgres";
+import { withPostgres } from "../support/postgres";
 
 /**
  * An Anki-like collection: made with NOCASE (which this SQLite has), then the schema text is
@@ -48,20 +48,16 @@ function buildAnkiLike(path: string): void {
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
 describe("an Anki-like collection with COLLATE unicase", () => {
-  let server: TestServer;
+  const server = withPostgres();
   let dir: string;
   let file: string;
 
-  before(async () => {
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), "s2p-anki-"));
     file = join(dir, "collection.anki2");
     buildAnkiLike(file);
-    server = await startPostgres();
   });
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("is what the issue describes: SQLite alone cannot read it", () => {
     const db = new Database(file, { readonly: true });

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { Op, Sequelize, type Model } from "sequelize";
-import { startPostgres, type TestServer } from "../support/postgres";
+import { withPostgres } from "../support/postgres";
 import { runCli } from "../support/run-cli";
 import { defineModels, seed, type AppModels } from "./sequelize-app/models";
 import * as sqlite3 from "./support/sqlite3-over-better-sqlite3";
@@ -57,7 +57,7 @@ function differences(a: unknown, b: unknown, path = ""): { path: string; sqlite:
 }
 
 describe("acceptance: a Sequelize 6 app moves from SQLite to PostgreSQL in translate mode", () => {
-  let server: TestServer;
+  const server = withPostgres();
   let dir: string;
   let file: string;
   let lite: Sequelize;
@@ -76,15 +76,13 @@ describe("acceptance: a Sequelize 6 app moves from SQLite to PostgreSQL in trans
     ({ admins } = await seed(liteModels));
     baseline = await snapshot(liteModels);
     await lite.close();
-    server = await startPostgres();
     target = await provisionTarget(server, "sequelize_app");
     const r = await runCli(["migrate", "--from", file, "--to", target.owner.url]);
     migrateOutput = `${r.stdout}${r.stderr}`;
     assert.equal(r.code, 0, migrateOutput);
   });
 
-  after(async () => {
-    await server?.stop();
+  after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
