@@ -37,7 +37,7 @@ const CLI = join(REPO, "bin", "sqlite-to-postgres.js");
 const APP_DIR = join(__dirname, "django-app");
 const venv = venvOrSkip(join(APP_DIR, "requirements.txt"), ["django", "psycopg2"]);
 /** The overrides that give Django's PostgreSQL backend the column types it reads (translate mode). */
-const TRANSLATE_TYPES = ["shop_item.ttl=interval", "shop_item.ip=inet", "shop_item.uid=uuid", "shop_item.price=numeric(12,4)"];
+const TRANSLATE_TYPES = ["shop_item.ttl=interval", "shop_item.ip=inet", "shop_item.uid=uuid", "shop_item.price=numeric(12,4)", "shop_document.id=uuid", "shop_item.document_id=uuid"];
 
 function manage(python: string, databaseUrl: string, args: string[]): { status: number; output: string; stdout: string } {
   // Only the URL reaches Django: no PG* variables of the test process.
