@@ -27,7 +27,7 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startPostgres, type TestServer } from "../support/postgres";
+import { withPostgres } from "../support/postgres";
 import { jsonDifferences, parseJsonExact } from "./support/json-semantic";
 import { venvOrSkip } from "./support/python-venv";
 import { provisionTarget, queryAs, type TargetDatabase } from "./support/target-database";
@@ -58,7 +58,7 @@ const lastJson = (out: string): Record<string, unknown> => JSON.parse(out.trim()
 
 describe("acceptance: a Django 5.2 project moves from SQLite to PostgreSQL", { skip: "skip" in venv ? venv.skip : false }, () => {
   const python = "python" in venv ? venv.python : "";
-  let server: TestServer;
+  const server = withPostgres();
   let work: string;
   let sqlitePath: string;
   let sqliteUrl: string;
@@ -67,7 +67,6 @@ describe("acceptance: a Django 5.2 project moves from SQLite to PostgreSQL", { s
   let baselineDump: string;
 
   before(async () => {
-    server = await startPostgres();
     work = mkdtempSync(join(tmpdir(), "s2p-django-"));
     sqlitePath = join(work, "django.db");
     sqliteUrl = `sqlite:///${sqlitePath}`;
@@ -78,7 +77,6 @@ describe("acceptance: a Django 5.2 project moves from SQLite to PostgreSQL", { s
   });
 
   after(async () => {
-    await server?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

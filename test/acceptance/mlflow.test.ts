@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startPostgres, type TestServer } from "../support/postgres";
+import { withPostgres } from "../support/postgres";
 import { venvOrSkip } from "./support/python-venv";
 import { provisionTarget, queryAs, type TargetDatabase } from "./support/target-database";
 
@@ -34,7 +34,7 @@ const venv = venvOrSkip(join(APP_DIR, "requirements.txt"), ["mlflow", "sqlalchem
 
 describe("acceptance: an MLflow tracking store moves from SQLite to PostgreSQL", { skip: "skip" in venv ? venv.skip : false }, () => {
   const python = "python" in venv ? venv.python : "";
-  let server: TestServer;
+  const server = withPostgres();
   let work: string;
   let sqlitePath: string;
   let baseline: Record<string, unknown>;
@@ -58,7 +58,6 @@ describe("acceptance: an MLflow tracking store moves from SQLite to PostgreSQL",
   }
 
   before(async () => {
-    server = await startPostgres();
     work = mkdtempSync(join(tmpdir(), "s2p-mlflow-"));
     sqlitePath = join(work, "mlflow.db");
     tracking(["seed", `sqlite:///${sqlitePath}`, join(work, "artifacts")]);
@@ -66,7 +65,6 @@ describe("acceptance: an MLflow tracking store moves from SQLite to PostgreSQL",
   });
 
   after(async () => {
-    await server?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
