@@ -73,7 +73,7 @@ transaction: on any failure the target is left exactly as it was.
   --schema-mode MODE          translate (default): create tables from the SQLite schema;
                               existing: load into tables the app's migrations created (matched by name,
                               values checked against the target types, FK order, sequences reset)
-  --skip-table NAME           existing mode: a table not to copy (repeatable; default alembic_version)
+  --skip-table NAME           existing mode: a table not to copy (repeatable; default alembic_version, django_migrations, schema_migrations, ar_internal_metadata)
   --schema-command CMD        existing mode: run CMD first (via /bin/sh, in the current directory) with
                               DATABASE_URL and PG* set to the target, e.g. "alembic upgrade head"
 ${COMMON_HELP}

@@ -9,6 +9,7 @@ import type { TypeFamily } from "./declared-type";
 import type { ColumnStats, Sample } from "./plan-types";
 import { quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
+import { canonicalNetAddress, type NetKind } from "./network-address";
 import { decimalShape, normalizeDateText, normalizeTimeText, parseDateTimeText, shortestDecimal } from "./value-formats";
 
 /** Value checks a column's text values need (only these run: each is a regex per value). */
@@ -18,6 +19,10 @@ export interface TextChecks {
   datetime?: boolean;
   date?: boolean;
   time?: boolean;
+  /** Durations (interval): reals must be whole microseconds; text is checked as datetimes (`datetime`). */
+  interval?: boolean;
+  /** Address text for inet or cidr. */
+  net?: NetKind;
 }
 
 export interface ScanColumn {
@@ -97,6 +102,9 @@ const NUM_BAD = (q: string, p: number, sc: number) => {
   return `(CASE typeof(${q}) WHEN 'integer' THEN NOT (${q} < 1e${p - sc} AND ${q} > -1e${p - sc}) WHEN 'real' THEN CASE WHEN NOT (${q} < 1e${p - sc} AND ${q} > -1e${p - sc}) THEN 1 ${fits}ELSE round(${q}, ${sc}) <> ${q} END ELSE 0 END)`;
 };
 
+/** Numbers that are not whole microseconds of a 64-bit interval (a real with a fraction, or beyond ±2^63). */
+const INTERVAL_BAD = (q: string) => `(CASE WHEN typeof(${q}) = 'real' THEN ${q} <> CAST(${q} AS INTEGER) OR ${q} >= 9223372036854775807.0 OR ${q} < -9223372036854775808.0 ELSE 0 END)`;
+
 /** The SQL value checks whose fast paths must agree exactly with their full forms (for tests). */
 export const valueCheckSql = { datetimeBad: DT_BAD, numericMisfit: NUM_BAD, nulScreen: NUL_SCREEN, nulBad: NUL_BAD };
 
@@ -110,7 +118,7 @@ export function emptyStats(): ColumnStats {
   return {
     rows: 0, storage: { integer: 0, real: 0, text: 0, blob: 0, null: 0 }, maxTextChars: 0, textWithNul: 0,
     uuidText: 0, booleanBad: 0, datetimeBad: 0, epochMaxAbs: 0, dateBad: 0, timeBad: 0,
-    numericIntDigits: 0, numericScale: 0, nonFinite: 0, jsonInvalid: 0, intBeyondDouble: 0, firstOfClass: {},
+    numericIntDigits: 0, numericScale: 0, nonFinite: 0, jsonInvalid: 0, intBeyondDouble: 0, intervalBad: 0, netBad: 0, firstOfClass: {},
   };
 }
 
@@ -269,6 +277,8 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
       if (ck.datetime) add(`sum(${DT_BAD(q)})`, "sum", (s, v) => { s.datetimeBad = num(v); });
       if (ck.date) add(`sum(${DATE_BAD(q)})`, "sum", (s, v) => { s.dateBad = num(v); });
       if (ck.time) add(`sum(${TIME_BAD(q)})`, "sum", (s, v) => { s.timeBad = num(v); });
+      if (ck.interval) add(`sum(${INTERVAL_BAD(q)})`, "sum", (s, v) => { s.intervalBad = num(v); });
+      if (ck.net) add(`sum(CASE WHEN typeof(${q}) = 'text' THEN 1 ELSE 0 END)`, "sum", (s, v) => { s.netBad = num(v); });
       const numbers = e === "integer" || e === "real" ? add : other;
       if (ck.datetime || k === "numeric" || k === "inferred" || c.sampleAll) numbers(`max(CASE WHEN typeof(${q}) IN ('integer', 'real') THEN (CASE WHEN ${q} < 0 THEN -1.0 * ${q} ELSE 1.0 * ${q} END) END)`, "max", (s, v) => { s.epochMaxAbs = num(v); });
       if (ck.datetime || k === "numeric" || c.sampleAll) (e === "real" ? add : other)(`sum(CASE WHEN typeof(${q}) = 'real' THEN ${q} = 9e999 OR ${q} = -9e999 ELSE 0 END)`, "sum", (s, v) => { s.nonFinite = num(v); });
@@ -334,6 +344,7 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
     if (c.checks.uuid && s.uuidText < s.storage.text) s.firstNonUuid = sampleOf(c.name, `typeof(${q})='text' AND NOT ${UUID_OK(q)}`);
     if (s.booleanBad) s.firstBooleanBad = sampleOf(c.name, BOOL_BAD(q));
     if (s.nonFinite) s.firstNonFinite = sampleOf(c.name, `typeof(${q})='real' AND (${q} = 9e999 OR ${q} = -9e999)`);
+    if (s.intervalBad) s.firstIntervalBad = sampleOf(c.name, INTERVAL_BAD(q));
   }
 
   // 3. The JS parsers, only over the rows the SQL pre-checks could not vouch for.
@@ -352,6 +363,9 @@ export function scanTable(db: SqliteDb, table: string, columns: ScanColumn[], ke
     };
     if (s.datetimeBad) recheck(DT_BAD(q), (v) => !parseDateTimeText(String(v)), (n, f) => { s.datetimeBad = n; s.firstDatetimeBad = f; });
     if (s.dateBad) recheck(DATE_BAD(q), (v) => typeof v !== "string" || !normalizeDateText(v), (n, f) => { s.dateBad = n; s.firstDateBad = f; });
+    // Every address text goes through the parser (SQL cannot tell an IPv6 text from a lookalike); netBad held the text count.
+    const net = c.checks.net;
+    if (net && s.netBad) recheck(`typeof(${q}) = 'text'`, (v) => canonicalNetAddress(String(v), net) === null, (n, f) => { s.netBad = n; s.firstNetBad = f; });
     if (s.timeBad) recheck(TIME_BAD(q), (v) => typeof v !== "string" || !normalizeTimeText(v), (n, f) => { s.timeBad = n; s.firstTimeBad = f; });
     if (s.numericScale < 0 && c.family.kind === "numeric" && c.family.precision !== undefined) {
       s.numericScale = 0;

@@ -4,7 +4,7 @@
  * Values were validated by the scan; encoders only convert.
  */
 import type { ColumnPlan } from "./plan-types";
-import { epochToMicros, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, partsToMicros } from "./value-formats";
+import { durationMicros, epochToMicros, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, partsToMicros } from "./value-formats";
 
 export const NULL_FIELD = "\\N";
 const SPECIAL = /[\\\n\r\t\uFFFD]/;
@@ -83,6 +83,16 @@ export function encoderFor(c: ColumnPlan, zone: string): Encoder {
       return (v) => (v === null ? NULL_FIELD : normalizeDateText(String(v)) ?? copyEscape(String(v)));
     case "time":
       return (v) => (v === null ? NULL_FIELD : normalizeTimeText(String(v)) ?? copyEscape(String(v)));
+    case "interval":
+      // A bare number would be read as seconds (and overflow beyond ~2.9e5 years of microseconds): name the unit.
+      return (v) => {
+        if (v === null) return NULL_FIELD;
+        const us = durationMicros(v);
+        if (us === null) throw new Error(`value ${String(v)} is not a duration (the scan should have refused it)`);
+        return `${us.toString()} microseconds`;
+      };
+    case "inet":
+      return (v) => (v === null ? NULL_FIELD : copyEscape(asText(v)));
     default: {
       const never: never = c.conversion;
       throw new Error(`unknown conversion ${String(never)}`);
@@ -127,6 +137,10 @@ function sqlField(c: ColumnPlan, quote: (s: string) => string): string | null {
       return st.blob === 0 ? `CASE WHEN ${q} IS NULL THEN '\\N' WHEN typeof(${q}) IN ('integer', 'real') THEN CASE WHEN ${q} = 0 THEN 'f' ELSE 't' END ELSE ${escSql(`trim(${q})`)} END` : null;
     case "bytea":
       return numbers === 0 ? `CASE WHEN ${q} IS NULL THEN '\\N' ELSE '\\\\x' || hex(CAST(${q} AS BLOB)) END` : null;
+    case "interval":
+      return st.real + st.text + st.blob === 0 ? `CASE WHEN ${q} IS NULL THEN '\\N' ELSE CAST(${q} AS TEXT) || ' microseconds' END` : null;
+    case "inet":
+      return numbers + st.blob === 0 ? `ifnull(${escSql(q)}, '\\N')` : null;
     case "numeric": {
       // numeric(p,s) whose values all fit (the scan checked round(v, s) = v): printf('%.sf') is the
       // same decimal as the shortest round-trip form, padded; kept to 15 significant digits.

@@ -231,6 +231,62 @@ export function existingOverrides(plan: Plan, catalog: Map<string, TargetTable>,
   return { overrides, reasons, problems: problems.filter((p) => !/values are sent as text/.test(p.message)) };
 }
 
+/**
+ * Target columns of a type the engine has no conversion for (macaddr, ranges, domains, …) get the
+ * SQLite value's text. PostgreSQL's own parser judges every distinct value before any row is written
+ * (`pg_input_is_valid`), and its output text must be the value itself, else the app would read back
+ * something else (and verification would refuse it after the load).
+ */
+export async function serverTypeProblems(db: SqliteDb, client: Client, plan: Plan, catalog: Map<string, TargetTable>): Promise<PlanError[]> {
+  const out: PlanError[] = [];
+  for (const t of plan.tables) {
+    const target = find(catalog.values(), t.target);
+    if (!target) continue;
+    const keyExprs = t.sourceKey.map((e) => e.replace(/ COLLATE BINARY$/, ""));
+    const keyNames = keyExprs.map((e) => e.replace(/^"|"$/g, "").replace(/""/g, '"'));
+    for (const c of t.columns) {
+      const tc = c.fromRowid ? undefined : find(target.columns, c.target);
+      if (!tc || tc.generated || tc.enumLabels || conversionForPgType(tc.type)) continue;
+      const q = quoteSqliteIdent(c.source);
+      const firstKey = new Map<string, unknown[]>();
+      const stmt = db.prepare(`SELECT ${q}, ${keyExprs.join(", ")} FROM main.${quoteSqliteIdent(t.source)} WHERE ${q} IS NOT NULL`).raw().safeIntegers(true);
+      for (const r of stmt.iterate() as IterableIterator<unknown[]>) {
+        // The text the loader sends (copy-encode.ts asText): strings as they are, blobs as UTF-8, numbers printed.
+        const v = typeof r[0] === "string" ? r[0] : Buffer.isBuffer(r[0]) ? r[0].toString("utf8") : String(r[0]);
+        if (!firstKey.has(v)) firstKey.set(v, r.slice(1));
+      }
+      const values = [...firstKey.keys()];
+      let invalid: { n: number; v?: string } = { n: 0 };
+      let changed: { n: number; v?: string; back?: string } = { n: 0 };
+      for (let i = 0; i < values.length; i += 1000) {
+        const batch = values.slice(i, i + 1000);
+        await client.query("SAVEPOINT s2p_types");
+        try {
+          // The cast runs only on rows the WHERE let through (valid input).
+          const r = await client.query({ text: `SELECT u.v, u.v::${tc.type}::text AS back FROM unnest($1::text[]) AS u(v) WHERE pg_input_is_valid(u.v, $2)`, values: [batch, tc.type] });
+          const valid = new Map((r.rows as { v: string; back: string }[]).map((x) => [x.v, x.back]));
+          for (const v of batch) {
+            const back = valid.get(v);
+            if (back === undefined) { invalid = { n: invalid.n + 1, v: invalid.v ?? v }; continue; }
+            if (back !== v) changed = changed.n ? { ...changed, n: changed.n + 1 } : { n: 1, v, back };
+          }
+          await client.query("RELEASE SAVEPOINT s2p_types");
+        } catch (err) {
+          await client.query("ROLLBACK TO SAVEPOINT s2p_types");
+          out.push({ table: t.source, column: c.source, message: `table "${t.source}" column "${c.source}": the values cannot be checked against ${target.name}.${tc.name} ${tc.type} (${(err as Error).message}); ${existingModeFix(t.source)}`, fix: existingModeFix(t.source) });
+          break;
+        }
+      }
+      const at = (v: string) => `row ${showKey(keyNames, firstKey.get(v)!)} value ${showValue(v)}`;
+      if (invalid.n) out.push({ table: t.source, column: c.source, key: showKey(keyNames, firstKey.get(invalid.v!)!), value: showValue(invalid.v), fix: existingModeFix(t.source),
+        message: `table "${t.source}" column "${c.source}": ${invalid.n} distinct value(s) that PostgreSQL does not accept as ${tc.type} (${target.name}.${tc.name}); first at ${at(invalid.v!)}; ${existingModeFix(t.source)}` });
+      if (changed.n) out.push({ table: t.source, column: c.source, key: showKey(keyNames, firstKey.get(changed.v!)!), value: showValue(changed.v), fix: existingModeFix(t.source),
+        message: `table "${t.source}" column "${c.source}": ${changed.n} distinct value(s) that ${tc.type} (${target.name}.${tc.name}) would store as different text, so the app would read back another value; first at ${at(changed.v!)}, read back as ${showValue(changed.back)}; store them in that form in the SQLite file, or ${existingModeFix(t.source)}` });
+    }
+  }
+  return out;
+}
+
 function overrideFlagHint(table: string, column: string): string {
   return `--type ${table}.${column}=text`;
 }
@@ -246,7 +302,13 @@ export function alignPlan(plan: Plan, catalog: Map<string, TargetTable>): Plan {
       else delete col.generated;
       return col;
     });
-    return { ...t, target: target.name, columns, primaryKey: undefined, uniques: [], checks: [], indexes: [], foreignKeys: [], fts: undefined };
+    // The source's key, under the target's column names: verification reads both sides in its order
+    // (no DDL is rendered from an aligned plan).
+    const kept = t.columns.filter((c) => !c.fromRowid);
+    const renamed = new Map(kept.map((c, i) => [c.target, columns[i].target]));
+    const keyCols = t.primaryKey?.columns.map((n) => renamed.get(n));
+    const primaryKey = t.primaryKey && keyCols?.every((n) => n !== undefined) ? { name: t.primaryKey.name, columns: keyCols as string[] } : undefined;
+    return { ...t, target: target.name, columns, primaryKey, uniques: [], checks: [], indexes: [], foreignKeys: [], fts: undefined };
   });
   return { ...plan, tables, views: [] };
 }
@@ -286,6 +348,29 @@ export function fkOrder(plan: Plan): string[] {
   };
   for (const t of plan.tables) visit(t);
   return out;
+}
+
+/**
+ * What `--replace` empties: the loaded tables plus every table that references one of them, directly or
+ * through others (PostgreSQL refuses to TRUNCATE a referenced table without them). `blocked`: the
+ * referencing tables that are not loaded and hold rows, which emptying would lose.
+ */
+export function emptiedByReplace(catalog: Map<string, TargetTable>, loaded: string[]): { tables: string[]; blocked: string[] } {
+  const set = new Set(loaded);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const t of catalog.values()) {
+      if (!set.has(t.name) && t.foreignKeys.some((fk) => set.has(fk.parent))) { set.add(t.name); grew = true; }
+    }
+  }
+  const tables = [...loaded, ...[...set].filter((n) => !loaded.includes(n)).sort()];
+  return { tables, blocked: tables.filter((n) => !loaded.includes(n) && catalog.get(n)?.hasRows) };
+}
+
+/** The SQLite tables of `names` (skipped, so not in the plan), as the file spells them. */
+export function skippedSources(db: SqliteDb, names: string[]): string[] {
+  const want = new Set(names.map((n) => n.toLowerCase()));
+  return (db.prepare(`SELECT name FROM main.sqlite_schema WHERE type = 'table'`).pluck().all() as string[]).filter((n) => want.has(n.toLowerCase()));
 }
 
 /** Drops, or re-adds (validating it), one foreign key of an existing table. */

@@ -19,11 +19,12 @@ import { openSource, type SqliteDb } from "./sqlite-source";
 import { sqlLineExpression } from "./copy-encode";
 import type { MappingOptions, MigrateOptions, MigrationReport, TableReport, VerifyMismatch, VerifyReport } from "./types";
 import { verifyTable } from "./verify-table";
-import { alignPlan, cycleForeignKeys, enumProblems, existingOverrides, fkOrder, foreignKeySql, readTargetCatalog, sequenceResetSql, valueProblems } from "./existing-schema";
+import { alignPlan, cycleForeignKeys, emptiedByReplace, enumProblems, existingOverrides, fkOrder, foreignKeySql, readTargetCatalog, sequenceResetSql, serverTypeProblems, skippedSources, valueProblems } from "./existing-schema";
 import type { PlanError } from "./plan-types";
 import { qualified, quoteSqliteIdent } from "./quote";
 import { showKey, showValue, type AggregateRunner } from "./column-scan";
 import { shellFlag } from "./type-mapping";
+import { compareHistory, FRAMEWORK_HISTORY_TABLES, someOf } from "./framework-history";
 
 /** Session settings for loading and reading back: naive datetimes are read in the source zone. */
 export async function setSession(client: Client, zone: string): Promise<void> {
@@ -90,8 +91,10 @@ async function prepareExisting(db: SqliteDb, client: Client, first: Plan, option
   const plan = planFromDatabase(db, options.from, { ...options, typeOverrides: { ...overrides, ...(options.typeOverrides ?? {}) } }, { overrideReasons: reasons, runAggregate });
   const aligned = problems.length ? plan : alignPlan(plan, catalog);
   const errors: PlanError[] = [...problems, ...plan.errors];
+  let truncate: string[] = [];
   // Every misfit is reported together: the value checks run on the columns that do match even when others do not.
   errors.push(...valueProblems(db, plan, catalog));
+  errors.push(...(await serverTypeProblems(db, client, plan, catalog)));
   {
     errors.push(...enumProblems(aligned, catalog, (table, column, labels) => {
       const q = quoteSqliteIdent(column);
@@ -102,9 +105,27 @@ async function prepareExisting(db: SqliteDb, client: Client, first: Plan, option
     }));
     const full = aligned.tables.filter((t) => catalog.get(t.target)?.hasRows).map((t) => t.target);
     if (full.length && !options.replace) errors.push({ table: full[0], message: `target table(s) ${full.map((n) => `"${n}"`).join(", ")} in schema "${schema}" already hold rows; pass --replace to empty them first`, fix: "--replace" });
-    else if (full.length && !errors.length) await client.query(`TRUNCATE ${full.map((n) => qualified(schema, n)).join(", ")}`);
+    else if (full.length) {
+      // PostgreSQL truncates a table referenced by a foreign key only together with every table that
+      // references it (an empty one too): one TRUNCATE of the loaded tables and all that reference them.
+      const empty = emptiedByReplace(catalog, aligned.tables.map((t) => t.target));
+      for (const n of empty.blocked) {
+        errors.push({ table: n, message: `--replace must empty target table "${n}" (not in the SQLite file) because it references tables being loaded, but it holds rows that would be lost; empty it yourself, or leave the tables it references out with --skip-table`, fix: "empty it first" });
+      }
+      truncate = empty.tables;
+    }
+  }
+  // The framework's history tables are not copied: the target's rows (written by the schema command) must describe its schema.
+  const skipped = options.skipTables ?? FRAMEWORK_HISTORY_TABLES;
+  for (const d of await compareHistory(db, skippedSources(db, skipped), client, schema, catalog.keys(), skipped)) {
+    if (d.onlyInSource.length) errors.push({ table: d.table, message: `table "${d.table}": the SQLite file records ${d.onlyInSource.length} migration(s) that the target schema lacks (${someOf(d.onlyInSource)}): its data was written by a newer schema than the schema command built; run the app's current code (the version that wrote the SQLite file) as the schema command`, fix: "a schema command at the SQLite file's version" });
+    if (d.onlyInTarget.length) plan.warnings.push(`${d.table}: the target schema has ${d.onlyInTarget.length} migration(s) the SQLite file does not record (${someOf(d.onlyInTarget)}); the data is loaded into that newer schema`);
   }
   if (errors.length) throw new Error(formatPlanErrors({ ...plan, errors }));
+  if (truncate.length) {
+    await client.query(`TRUNCATE ${truncate.map((n) => qualified(schema, n)).join(", ")}`);
+    options.log?.(`--replace: emptied ${truncate.length} table(s) in one TRUNCATE: ${someOf(truncate, 10)}`);
+  }
   // Non-deferrable FKs on a cycle cannot be satisfied by any table order: drop them for the load, re-add (validated) after.
   const cycles = cycleForeignKeys(catalog, aligned.tables.map((t) => t.target));
   const dropForLoad = cycles.map((c) => foreignKeySql("drop", schema, c.table, c.fk));

@@ -123,7 +123,7 @@ export function planTable(t: SqliteTable, cx: TableContext): TablePlan {
     const profile = !!override || ["uuid", "datetime", "date", "time", "boolean", "numeric", "inferred"].includes(f.kind) || uuidCandidate || tinyint1;
     const oc = override ? conversionForPgType(override) : null;
     const checks: TextChecks = override
-      ? { uuid: oc === "uuid", boolean: oc === "boolean", datetime: oc === "timestamptz" || oc === "timestamp", date: oc === "date", time: oc === "time" }
+      ? { uuid: oc === "uuid", boolean: oc === "boolean", datetime: oc === "timestamptz" || oc === "timestamp" || oc === "interval", date: oc === "date", time: oc === "time", interval: oc === "interval", ...(oc === "inet" ? { net: /^\s*cidr/i.test(override) ? "cidr" as const : "inet" as const } : {}) }
       : { uuid: f.kind === "uuid" || uuidCandidate, boolean: f.kind === "boolean" || tinyint1, datetime: f.kind === "datetime", date: f.kind === "date", time: f.kind === "time" };
     const jsonCheck = [...c.checks, ...t.checks].some((k) => cx.translator.isJsonValidCheck(k.expression, c.name));
     jsonChecked.push(jsonCheck);

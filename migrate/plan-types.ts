@@ -17,7 +17,11 @@ export type Conversion =
   | "timestamptz"
   | "timestamp"
   | "date"
-  | "time";
+  | "time"
+  /** PostgreSQL `interval` from integer microseconds (Django's DurationField) or SQLAlchemy's epoch-plus-delta datetime text. */
+  | "interval"
+  /** PostgreSQL `inet` / `cidr` (the column's pgType says which) from address text. */
+  | "inet";
 
 /** A value shown in messages, with the key of its row (`id=42`). */
 export interface Sample {
@@ -58,6 +62,12 @@ export interface ColumnStats {
   firstNonFinite?: Sample;
   jsonInvalid: number;
   firstJsonInvalid?: Sample;
+  /** Durations: reals that are not whole microseconds, or beyond 64 bits. */
+  intervalBad: number;
+  firstIntervalBad?: Sample;
+  /** Text values that are not addresses of the scanned inet/cidr (`TextChecks.net`). */
+  netBad: number;
+  firstNetBad?: Sample;
   /** Integers beyond 2^53 (not exact as a double). */
   intBeyondDouble: number;
   firstIntBeyondDouble?: Sample;

@@ -14,6 +14,7 @@ import { showKey, type AggregateRunner } from "./column-scan";
 import { existingModeOrphanFix, overrideCatalog, valueProblems } from "./existing-schema";
 import { assertTimeZone } from "./value-formats";
 import { overrideFlag, shellFlag } from "./type-mapping";
+import { detectFramework, frameworkAdvice, FRAMEWORK_HISTORY_TABLES } from "./framework-history";
 import type { MappingOptions } from "./types";
 
 const FTS_MODULES = ["fts3", "fts4", "fts5"];
@@ -91,7 +92,7 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
     }
     tables.push(t);
   }
-  const skipSet = new Set((options.schemaMode === "existing" ? options.skipTables ?? ["alembic_version"] : []).map((s) => s.toLowerCase()));
+  const skipSet = new Set((options.schemaMode === "existing" ? options.skipTables ?? FRAMEWORK_HISTORY_TABLES : []).map((s) => s.toLowerCase()));
   const planned = tables.filter((t) => !skipSet.has(t.name.toLowerCase()));
   const tableTargets: Record<string, string> = {};
   for (const t of planned) tableTargets[t.name] = relations.allocate(t.name, "table");
@@ -272,6 +273,10 @@ export function planFromDatabase(db: SqliteDb, from: string, options: MappingOpt
   if (triggers.length) warnings.push(`${triggers.length} trigger(s) not migrated: ${triggers.map((t) => t.name).join(", ")}`);
   for (const c of changes) if (c.reason !== "folded") warnings.push(`${c.kind} ${c.scope === schema ? "" : `${c.scope}.`}${c.source} → ${c.target} (${c.reason})`);
 
+  if (options.schemaMode !== "existing") {
+    const hint = detectFramework(model.tables.map((t) => t.name));
+    if (hint) warnings.push(frameworkAdvice(hint));
+  }
   const plan: Plan = { source: from, schema, sourceTimezone: zone, foldIdentifiers: fold, tables: tablePlans, views, triggers, skipped, identifiers: changes, ...(cx.collations!.size ? { collations: [...cx.collations!.values()] } : {}), warnings, errors };
   // Translate mode: narrowing overrides (real, integer, smallint) whose values PostgreSQL would round or reject.
   // Existing mode runs the same check against the target's actual column types (migrate.ts prepareExisting).

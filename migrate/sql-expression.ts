@@ -39,7 +39,8 @@
 import type { Conversion } from "./plan-types";
 import { quoteIdent, quoteLiteral } from "./quote";
 import { Refusal, refuse, tokenize, type Tok } from "./sql-expression-tokens";
-import { isBooleanText, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, partsToMicros } from "./value-formats";
+import { canonicalNetAddress } from "./network-address";
+import { durationMicros, isBooleanText, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, partsToMicros } from "./value-formats";
 
 export { isBooleanCheck, isJsonValidCheck } from "./sql-check-recognizers";
 
@@ -1470,6 +1471,15 @@ function literalForConversion(text: string, isNumber: boolean, conversion: Conve
     }
     case "bytea":
       return { ok: true, sql: `${quoteLiteral("\\x" + Buffer.from(text, "utf8").toString("hex"))}::bytea` };
+    case "interval": {
+      // A numeric default is microseconds, as the column's values are.
+      const us = isNumber ? durationMicros(/^[+-]?\d+$/.test(text.trim()) ? BigInt(text.trim()) : Number(text)) : null;
+      return us === null ? bad() : { ok: true, sql: `${quoteLiteral(`${us.toString()} microseconds`)}::interval` };
+    }
+    case "inet": {
+      const a = canonicalNetAddress(text, /^\s*cidr/i.test(pgType) ? "cidr" : "inet");
+      return a === null ? bad() : { ok: true, sql: `${quoteLiteral(a)}::${/^\s*cidr/i.test(pgType) ? "cidr" : "inet"}` };
+    }
     default: {
       const never: never = conversion;
       throw new Error(`unknown conversion ${String(never)}`);

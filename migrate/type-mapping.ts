@@ -78,6 +78,9 @@ export function conversionForPgType(pgType: string): Conversion | null {
   if (["timestamp", "timestamp without time zone"].includes(base)) return "timestamp";
   if (base === "date") return "date";
   if (["time", "time without time zone"].includes(base)) return "time";
+  // interval, interval(6), interval day to second: all hold microseconds exactly.
+  if (/^interval\b/.test(t)) return "interval";
+  if (base === "inet" || base === "cidr") return "inet";
   return null;
 }
 
@@ -122,6 +125,14 @@ export function conversionProblem(conversion: Conversion, s: ColumnStats): { pro
     case "time":
       return cls("integer", "integer", "text") ?? cls("real", "real", "text") ?? cls("blob", "blob", "bytea") ??
         (s.timeBad > 0 ? { problem: `${s.timeBad} value(s) that are not times of day`, sample: s.firstTimeBad, suggest: "text" } : null);
+    case "interval":
+      // Integers are microseconds (Django's DurationField); text is SQLAlchemy Interval's 1970-01-01 + delta.
+      return cls("blob", "blob", "bytea") ??
+        (s.intervalBad > 0 ? { problem: `${s.intervalBad} number(s) that are not whole microseconds within 64 bits`, sample: s.firstIntervalBad, suggest: "double precision" } : null) ??
+        (s.datetimeBad > 0 ? { problem: `${s.datetimeBad} text value(s) that are not durations (integer microseconds, or SQLAlchemy Interval's '1970-01-01 …' datetime)`, sample: s.firstDatetimeBad, suggest: "text" } : null);
+    case "inet":
+      return cls("integer", "integer", "text") ?? cls("real", "real", "text") ?? cls("blob", "blob", "bytea") ??
+        (s.netBad > 0 ? { problem: `${s.netBad} value(s) that are not IP addresses (a.b.c.d or IPv6, optional /bits; for cidr no bits right of the mask)`, sample: s.firstNetBad, suggest: "text" } : null);
     default: {
       const never: never = conversion;
       throw new Error(`unknown conversion ${String(never)}`);

@@ -25,7 +25,11 @@ export interface MappingOptions {
   orphanForeignKeys?: "refuse" | "not-valid";
   /** How the target schema is created. Default `translate`. */
   schemaMode?: SchemaMode;
-  /** Tables never copied in `existing` mode because the schema command writes them. Default `["alembic_version"]`. */
+  /**
+   * Tables never copied in `existing` mode because the schema command writes them. Default: the framework
+   * history tables (`FRAMEWORK_HISTORY_TABLES`: alembic_version, django_migrations, schema_migrations,
+   * ar_internal_metadata); the known history tables are compared with the target's rows instead.
+   */
   skipTables?: string[];
   /**
    * Foreign keys not to create, each as `TABLE.COLUMN[,COLUMN...]` of the referencing table. A foreign

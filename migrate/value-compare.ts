@@ -5,7 +5,8 @@
  * bytes as hex.
  */
 import type { ColumnPlan } from "./plan-types";
-import { epochToMicros, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, partsToMicros, shortestDecimal } from "./value-formats";
+import { canonicalNetAddress } from "./network-address";
+import { durationMicros, epochToMicros, microsToIso, normalizeDateText, normalizeTimeText, parseDateTimeText, parseUuid, partsToMicros, shortestDecimal } from "./value-formats";
 
 export const NULL_CANON = "\u0000NULL";
 
@@ -25,6 +26,10 @@ export function targetSelect(c: ColumnPlan, q: string): string {
     case "timestamp": return `CASE WHEN isfinite(${q}) THEN to_char(${q}, 'YYYY-MM-DD HH24:MI:SS.US') ELSE ${q}::text END`;
     // float4 → float8 is exact: prints the stored value (0.10000000149011612), not float4's shortest form (0.1).
     case "double": return /^(real|float4)$/i.test(c.pgType.trim()) ? `${q}::float8::text` : `${q}::text`;
+    // The microseconds of the duration (exact: extract() is numeric); months and days would count as 30 and 1 days.
+    case "interval": return `trunc(extract(epoch FROM ${q}) * 1000000)::text`;
+    // The type's output text ('::1'); the cast to text would add the mask ('::1/128').
+    case "inet": return `(${q})`;
     default: return `${q}::text`;
   }
 }
@@ -148,6 +153,8 @@ export function sourceCanonical(c: ColumnPlan, v: unknown, zone: string): string
     }
     case "date": return normalizeDateText(text(v)) ?? `not a date: ${text(v)}`;
     case "time": return canonTime(normalizeTimeText(text(v)) ?? `not a time: ${text(v)}`);
+    case "interval": return durationMicros(v)?.toString() ?? `not a duration: ${text(v)}`;
+    case "inet": return canonicalNetAddress(text(v), /^\s*cidr/i.test(c.pgType) ? "cidr" : "inet") ?? `not an address: ${text(v)}`;
     default: {
       const never: never = c.conversion;
       throw new Error(`unknown conversion ${String(never)}`);
@@ -172,6 +179,9 @@ export function targetCanonical(c: ColumnPlan, s: string | null): string {
     case "uuid": return s.toLowerCase();
     case "json": return canonJson(s);
     case "time": return canonTime(s);
+    case "interval":
+    case "inet":
+      return s;
     default: {
       const never: never = c.conversion;
       throw new Error(`unknown conversion ${String(never)}`);

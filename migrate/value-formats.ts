@@ -147,6 +147,21 @@ function zoneOffset(zone: string, ms: number): number {
 }
 
 /** Throws unless `zone` is an IANA zone name Node knows. */
+/**
+ * A duration as microseconds: an integer is microseconds (Django's DurationField), a whole real too;
+ * text is SQLAlchemy Interval's form on SQLite, the datetime 1970-01-01 00:00:00 UTC plus the delta.
+ * Null when the value is none of those (the scan refuses such values before loading).
+ */
+export function durationMicros(v: unknown): bigint | null {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : null;
+  if (typeof v === "string") {
+    const p = parseDateTimeText(v);
+    return p ? partsToMicros(p, "UTC") : null;
+  }
+  return null;
+}
+
 export function assertTimeZone(zone: string): void {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });

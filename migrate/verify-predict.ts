@@ -96,10 +96,15 @@ export function predictedField(c: ColumnPlan, zone: string, sample?: string): Pr
     case "date":
       if (!/^date$/i.test(pg) || st.integer + st.real + st.blob > 0) return null;
       return { sqlite: `CASE ${isNull} WHEN length(${q}) = 10 THEN ${q} END`, pg: plain };
+    case "interval":
+      // Integer microseconds: PostgreSQL prints the same integer from the duration's microseconds.
+      if (st.real + st.text + st.blob > 0) return null;
+      return { sqlite: `ifnull(${q}, '\\N')`, pg: (x) => `trunc(extract(epoch FROM ${x}) * 1000000)` };
     case "numeric":
     case "double":
     case "json":
     case "time":
+    case "inet":
       return null;
     default: {
       const never: never = c.conversion;

@@ -132,6 +132,9 @@ export async function verifyTable(db: SqliteDb, client: ClientBase, t: TablePlan
   } finally {
     iter.return?.();
   }
-  if (!order && srcSum !== tgtSum) mismatches.push({ table: t.source, message: "table has no primary key and its rows differ as a multiset (compared by digest of canonical values)" });
+  if (!order && srcSum !== tgtSum) {
+    const why = t.primaryKey ? `its key (${t.primaryKey.columns.join(", ")}) cannot be read in the same order on both sides` : "the table has no primary key";
+    mismatches.push({ table: t.source, message: `rows differ as a multiset (compared by digest of canonical values, as ${why}); no single row can be named` });
+  }
   return { rows: srcRows, targetRows: tgtRows, equal: mismatches.length === 0, mismatches, generatedDifferences, ms: Date.now() - started };
 }

@@ -43,8 +43,14 @@ function run(cmd: string, args: string[], what: string): void {
   }
 }
 
-/** Returns the path of the venv's python, building the venv first if the cache has none. */
-export function ensureVenv(requirementsFile: string, python = process.env.PYTHON ?? "python3"): string {
+/** The AgentGrid app's modules (the default `imports`). */
+const AGENTGRID_IMPORTS = ["sqlalchemy", "alembic", "fastapi", "uvicorn", "psycopg2", "httpx"];
+
+/**
+ * Returns the path of the venv's python, building the venv first if the cache has none.
+ * `imports`: modules that must import once installed (the first is checked again from the final place).
+ */
+export function ensureVenv(requirementsFile: string, python = process.env.PYTHON ?? "python3", imports: string[] = AGENTGRID_IMPORTS): string {
   const version = pythonVersion(python);
   const key = createHash("sha256").update(readFileSync(requirementsFile)).update(`\0python ${version}`).digest("hex").slice(0, 16);
   const root = cacheRoot();
@@ -59,7 +65,7 @@ export function ensureVenv(requirementsFile: string, python = process.env.PYTHON
     const tmpPython = join(tmp, "bin", "python");
     // Wheels only: no compiler needed, and a missing wheel fails here, loudly.
     run(tmpPython, ["-m", "pip", "install", "--quiet", "--only-binary=:all:", "-r", requirementsFile], `pip install -r ${requirementsFile}`);
-    run(tmpPython, ["-c", "import sqlalchemy, alembic, fastapi, uvicorn, psycopg2, httpx"], "importing the installed packages");
+    run(tmpPython, ["-c", `import ${imports.join(", ")}`], "importing the installed packages");
     writeFileSync(join(tmp, COMPLETE_MARKER), `${new Date().toISOString()}\n`);
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // an incomplete leftover
     try {
@@ -72,6 +78,25 @@ export function ensureVenv(requirementsFile: string, python = process.env.PYTHON
     rmSync(tmp, { recursive: true, force: true });
   }
   // The venv must run from its final place.
-  execFileSync(venvPython, ["-c", "import sqlalchemy"], { stdio: "ignore" });
+  execFileSync(venvPython, ["-c", `import ${imports[0]}`], { stdio: "ignore" });
   return venvPython;
+}
+
+/**
+ * `ensureVenv`, or the reason to skip: only when the venv is not cached and the package index
+ * cannot be reached (asked through pip itself, about the first pinned package). Under CI
+ * (`CI` set) nothing is skipped: a failure is the test's failure.
+ */
+export function venvOrSkip(requirementsFile: string, imports: string[], python = process.env.PYTHON ?? "python3"): { python: string } | { skip: string } {
+  try {
+    return { python: ensureVenv(requirementsFile, python, imports) };
+  } catch (err) {
+    if (process.env.CI) throw err;
+    const first = readFileSync(requirementsFile, "utf8").split("\n").map((l) => l.trim()).find((l) => /^[A-Za-z0-9_.-]+==/.test(l));
+    if (!first) throw err;
+    const name = first.split("==")[0];
+    const probe = spawnSync(python, ["-m", "pip", "index", "versions", name], { encoding: "utf8", timeout: 60_000, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: "1" } });
+    if (probe.status === 0) throw err; // the index answers: the failure is real
+    return { skip: `PyPI is unreachable from here (pip index versions ${name}: ${(probe.stderr || probe.error?.message || "").trim().split("\n").pop()}), and no cached venv for ${requirementsFile}` };
+  }
 }
