@@ -16,6 +16,9 @@ import { qualified, quoteIdent, quoteSqliteIdent } from "./quote";
 import type { SqliteDb } from "./sqlite-source";
 import { overrideFlag } from "./type-mapping";
 
+/** Node socket errors that mean the server side of the connection went away. */
+const SOCKET_ERRORS = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
 /**
  * Characters of COPY text per write (and per message from a reader). Below V8's large-object
  * size (128 KB), a chunk dies young on both threads; 1 MB chunks lived in large-object space
@@ -96,8 +99,11 @@ export async function loadTable(db: SqliteDb, client: ClientBase, t: TablePlan, 
     const cause = copyError ?? (err as Error);
     stream.destroy(cause);
     // The SQLSTATE stays on the error: whether a plan change can explain it depends on it (migrate.ts).
-    const wrapped = new Error(`loading table "${t.source}" failed: ${cause.message}`) as Error & { code?: string };
     const code = (cause as { code?: string }).code;
+    // A socket error while writing the COPY: the server closed the connection (a terminated backend, a restart,
+    // a network failure) before its own message could be read. Say so rather than only "write EPIPE".
+    const lost = code !== undefined && SOCKET_ERRORS.has(code) ? "the connection to PostgreSQL was lost during the load (" : "";
+    const wrapped = new Error(`loading table "${t.source}" failed: ${lost}${cause.message}${lost ? ")" : ""}`) as Error & { code?: string };
     if (code) wrapped.code = code;
     throw wrapped;
   }
